@@ -1,0 +1,131 @@
+"""The command line: parse options, call the core, turn its errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from newsletter import __version__
+from newsletter.errors import ContentError, NewsletterError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _content_options(func: F) -> F:
+    func = click.option(
+        "--content",
+        "content_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("content"),
+        show_default=True,
+        help="The content folder: newsletter.yaml and issues/.",
+    )(func)
+    return func
+
+
+def _output_option(func: F) -> F:
+    return click.option(
+        "--output",
+        "output_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("output"),
+        show_default=True,
+        help="Where the editions are written.",
+    )(func)
+
+
+class Runner:
+    """Run a core call, reporting its errors the way editors need them."""
+
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def __call__(self, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except ContentError as exc:
+            if self.debug:
+                raise
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(
+                f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True
+            )
+            sys.exit(1)
+        except NewsletterError as exc:
+            if self.debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="newsletter")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what is being done.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool, verbose: bool) -> None:
+    """Publish a weekly monitor as an HTML email, a PDF edition and a web archive.
+
+    Editors write each issue as YAML files (Markdown inside) under the content folder;
+    `newsletter build` turns them into the three editions.
+    """
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = Runner(debug)
+
+
+def _print_warnings(warnings: Any) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@main.command()
+@click.argument("issues", nargs=-1)
+@_content_options
+@_output_option
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Templates that override the defaults [default: templates/ beside the content].",
+)
+@click.pass_obj
+def build(
+    run: Runner,
+    issues: tuple[str, ...],
+    content_dir: Path,
+    output_dir: Path,
+    templates_dir: Path | None,
+) -> None:
+    """Build the email, PDF and web editions of ISSUES (ids or numbers; default: all)."""
+    from newsletter.commands.build import build as do_build
+
+    result = run(lambda: do_build(content_dir, output_dir, issues, templates_dir))
+    _print_warnings(result.warnings)
+    for note in result.notes:
+        click.echo(note)
+    click.echo(
+        f"Built {len(result.issues)} issue(s) into {output_dir} in {result.seconds:.1f} s "
+        f"({len(result.written)} file(s) changed)."
+    )
+
+
+@main.command()
+@click.argument("issues", nargs=-1)
+@_content_options
+@click.pass_obj
+def check(run: Runner, issues: tuple[str, ...], content_dir: Path) -> None:
+    """Validate ISSUES (default: all) and report every problem at once."""
+    from newsletter.commands.check import check as do_check
+
+    project = run(lambda: do_check(content_dir, issues))
+    _print_warnings(project.warnings)
+    click.echo(f"{len(project.issues)} issue(s) checked: no errors.")

@@ -1,0 +1,88 @@
+"""Casualty counts as editors write them, and honest arithmetic over them.
+
+A count is exact (``3``), a range (``2-3``), a lower bound (``at least 4`` or ``4+``) or
+``unknown``. Every count is an interval ``[low, high]`` where ``high`` may be open, so a sum is
+simply the sum of the ends and says exactly as much as the rows allow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+COUNT_HELP = 'expected a whole number, a range like 2-3, "at least N" or "unknown"'
+
+_RANGE = re.compile(r"^(\d+)\s*[-–]\s*(\d+)$")
+_AT_LEAST = re.compile(r"^(?:at\s+least\s+(\d+)|(\d+)\s*\+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A casualty count: the interval ``[low, high]``; ``high`` is None when open-ended."""
+
+    low: int
+    high: int | None
+
+    @property
+    def exact(self) -> bool:
+        """Whether the count is a single known number."""
+        return self.high == self.low
+
+    @property
+    def unknown(self) -> bool:
+        """Whether nothing at all is known."""
+        return self.low == 0 and self.high is None
+
+    def __add__(self, other: Count) -> Count:
+        high = None if self.high is None or other.high is None else self.high + other.high
+        return Count(self.low + other.low, high)
+
+    def __str__(self) -> str:
+        if self.high is None:
+            return "unknown" if self.low == 0 else f"at least {self.low}"
+        if self.exact:
+            return str(self.low)
+        return f"{self.low}-{self.high}"
+
+    def to_json(self) -> dict[str, int | None]:
+        """Return the count as min and max columns (max is None when open-ended)."""
+        return {"min": self.low, "max": self.high}
+
+
+ZERO = Count(0, 0)
+
+
+def parse_count(value: Any) -> Count:
+    """Parse a count as written in YAML; raise ValueError with an editor-facing message."""
+    if isinstance(value, bool):
+        raise ValueError(f"{COUNT_HELP}; got {str(value).lower()}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a count cannot be negative; got {value}")
+        return Count(value, value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lower() == "unknown":
+            return Count(0, None)
+        if text.isdigit():
+            return Count(int(text), int(text))
+        if match := _RANGE.match(text):
+            low, high = int(match[1]), int(match[2])
+            if low > high:
+                raise ValueError(f'a range goes from low to high, like {high}-{low}; got "{text}"')
+            return Count(low, high)
+        if match := _AT_LEAST.match(text):
+            return Count(int(match[1] or match[2]), None)
+        raise ValueError(f'{COUNT_HELP}; got "{text}"')
+    if value is None:
+        raise ValueError(f"{COUNT_HELP}; got nothing")
+    raise ValueError(f"{COUNT_HELP}; got {value!r}")
+
+
+def total(counts: list[Count]) -> Count:
+    """Sum counts; the result is open-ended when any part is."""
+    result = ZERO
+    for count in counts:
+        result = result + count
+    return result

@@ -1,0 +1,52 @@
+"""Errors the core raises; the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One finding about the content, located at a file and line."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+    severity: str = "error"
+    column: int = 0
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        prefix = f"{where}: {self.field}: " if self.field else f"{where}: "
+        return prefix + self.message
+
+
+class NewsletterError(Exception):
+    """Base class of every error the core reports to the user."""
+
+
+class ContentError(NewsletterError):
+    """The content has one or more problems; all of them are listed."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RenderError(NewsletterError):
+    """An edition could not be rendered (a template or engine failed)."""
+
+
+class OutputError(NewsletterError):
+    """The output folder could not be written as asked."""
+
+
+def display_path(path: Path) -> str:
+    """Return ``path`` relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,264 @@
+"""Load the content folder into validated models, reporting every problem at once."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from newsletter.errors import ContentError, Problem, display_path
+from newsletter.model import IedTable, Issue, IssueMeta, Publication, Section, SectionEntry
+from newsletter.yamlsource import Document, Loc, read_yaml
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_MESSAGES = {
+    "missing": "required field is missing",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "dict_type": "expected a mapping of fields",
+    "model_type": "expected a mapping of fields",
+    "model_attributes_type": "expected a mapping of fields",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_from_float": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+}
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything loaded from a content folder: the publication and its issues, oldest first."""
+
+    content_dir: Path
+    publication: Publication
+    issues: tuple[Issue, ...]
+    warnings: tuple[Problem, ...] = field(default=())
+
+
+def _describe_input(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _message(error: Any, model: type[BaseModel]) -> str:
+    kind = error["type"]
+    loc = tuple(error["loc"])
+    if kind == "extra_forbidden":
+        known = _known_fields(model, loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+        if close:
+            return f'unknown field; did you mean "{close[0]}"?'
+        return "unknown field; expected one of: " + ", ".join(known)
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        expected = error["ctx"]["expected"].replace("'", "")
+        return f"expected one of: {expected}; got {_describe_input(error['input'])}"
+    if kind == "string_pattern_mismatch":
+        return f"not a valid value: {_describe_input(error['input'])}"
+    if kind in _TYPE_MESSAGES:
+        text = _TYPE_MESSAGES[kind]
+        return text if kind == "missing" else f"{text}; got {_describe_input(error['input'])}"
+    return f"{error['msg']}; got {_describe_input(error['input'])}"
+
+
+def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Follow ``loc`` through the model's fields to list the names valid at that place."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part) if hasattr(current, "model_fields") else None
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields) if hasattr(current, "model_fields") else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def validate(doc: Document, model: type[M], problems: list[Problem]) -> M | None:
+    """Validate ``doc`` against ``model``; append located problems and return None on failure."""
+    try:
+        return model.model_validate(doc.data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            # Drop pydantic's union-branch and validator-function suffixes from locations.
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+            problems.append(doc.problem(loc, _message(error, model)))
+        return None
+
+
+def _read(path: Path, model: type[M], problems: list[Problem]) -> tuple[Document | None, M | None]:
+    if not path.is_file():
+        problems.append(Problem(display_path(path), 0, "", "file is missing"))
+        return None, None
+    doc, found = read_yaml(path)
+    problems.extend(found)
+    if doc is None:
+        return None, None
+    return doc, validate(doc, model, problems)
+
+
+def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
+    """Load one issue folder; append its problems and return None when it has errors."""
+    before = len(problems)
+    meta_doc, meta = _read(folder / "issue.yaml", IssueMeta, problems)
+    ied_doc, ied = _read(folder / "ied.yaml", IedTable, problems)
+    entries: list[SectionEntry] = []
+    if meta is not None and meta_doc is not None:
+        _check_period(folder, meta_doc, meta, problems)
+        for index, slug in enumerate(meta.sections):
+            path = folder / "sections" / f"{slug}.yaml"
+            if not path.is_file():
+                problems.append(
+                    meta_doc.problem(
+                        ("sections", index), f'no file sections/{slug}.yaml for section "{slug}"'
+                    )
+                )
+                continue
+            _, section = _read(path, Section, problems)
+            if section is not None:
+                entries.append(SectionEntry(slug=slug, section=section))
+        listed = set(meta.sections)
+        for path in sorted((folder / "sections").glob("*.yaml")):
+            if path.stem not in listed:
+                problems.append(
+                    meta_doc.problem(
+                        ("sections",),
+                        f'sections/{path.name} is not listed; add "{path.stem}" to sections',
+                    )
+                )
+        seen: set[str] = set()
+        for index, slug in enumerate(meta.sections):
+            if slug in seen:
+                problems.append(meta_doc.problem(("sections", index), f'"{slug}" is listed twice'))
+            seen.add(slug)
+        if ied is not None and ied_doc is not None:
+            _check_incident_dates(ied_doc, ied, meta, problems)
+    if len(problems) > before or meta is None or ied is None:
+        return None
+    return Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
+
+
+def _check_period(folder: Path, doc: Document, meta: IssueMeta, problems: list[Problem]) -> None:
+    start, end = meta.period.start, meta.period.end
+    if end < start:
+        problems.append(
+            doc.problem(("period", "end"), f"the period ends ({end}) before it starts ({start})")
+        )
+    if folder.name != end.isoformat():
+        problems.append(
+            doc.problem(
+                ("period", "end"),
+                f'the issue folder is named "{folder.name}"; it must be the period\'s end date, '
+                f'"{end.isoformat()}"',
+            )
+        )
+
+
+def _check_incident_dates(
+    doc: Document, ied: IedTable, meta: IssueMeta, problems: list[Problem]
+) -> None:
+    start, end = meta.period.start, meta.period.end
+    for index, incident in enumerate(ied.incidents):
+        if not start <= incident.date <= end:
+            problems.append(
+                doc.problem(
+                    ("incidents", index, "date"),
+                    f"{incident.date} is outside the issue's period ({start} to {end})",
+                )
+            )
+
+
+def issue_folders(content_dir: Path) -> list[Path]:
+    """List the issue folders of a content folder, oldest first."""
+    root = content_dir / "issues"
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
+    """Load and validate the whole content folder; raise ContentError listing every problem.
+
+    ``only`` names issues (by id or number) that must exist; every issue is still validated,
+    because the index and the archive need them all.
+    """
+    problems: list[Problem] = []
+    if not content_dir.is_dir():
+        raise ContentError([Problem(display_path(content_dir), 0, "", "content folder not found")])
+    _, publication = _read(content_dir / "newsletter.yaml", Publication, problems)
+    issues: list[Issue] = []
+    folders = issue_folders(content_dir)
+    if not folders:
+        problems.append(Problem(display_path(content_dir / "issues"), 0, "", "no issues found"))
+    for folder in folders:
+        issue = load_issue(folder, problems)
+        if issue is not None:
+            issues.append(issue)
+    _check_numbers(issues, content_dir, problems)
+    known = {i.id for i in issues} | {str(i.number) for i in issues}
+    for name in only:
+        if name not in known and not any(f.name == name for f in folders):
+            problems.append(
+                Problem(display_path(content_dir / "issues"), 0, "", f'no issue "{name}"')
+            )
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or publication is None:
+        raise ContentError(errors)
+    warnings = tuple(p for p in problems if p.severity != "error")
+    issues.sort(key=lambda i: i.period.end)
+    log.info("loaded %d issue(s) from %s", len(issues), display_path(content_dir))
+    return Project(content_dir, publication, tuple(issues), warnings)
+
+
+def _check_numbers(issues: list[Issue], content_dir: Path, problems: list[Problem]) -> None:
+    by_number: dict[int, str] = {}
+    for issue in issues:
+        if issue.number in by_number:
+            path = display_path(content_dir / "issues" / issue.id / "issue.yaml")
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    "number",
+                    f"issue number {issue.number} is also used by issue {by_number[issue.number]}",
+                )
+            )
+        by_number[issue.number] = issue.id
+
+
+def select(project: Project, only: Sequence[str]) -> tuple[Issue, ...]:
+    """Return the issues named in ``only`` (ids or numbers), or all of them."""
+    if not only:
+        return project.issues
+    wanted = set(only)
+    return tuple(i for i in project.issues if i.id in wanted or str(i.number) in wanted)

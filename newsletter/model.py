@@ -1,0 +1,240 @@
+"""The content model: what editors write, validated into strict, typed objects.
+
+Each field is declared once, with its type and a docstring-like description; the loader maps
+pydantic's findings back to ``path:line`` (see ``loader.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
+
+from newsletter.counts import Count, parse_count
+from newsletter.governorates import GOVERNORATES, house_spelling
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def _iso_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        raise ValueError(f'expected a date like 2021-11-06; got "{value}"')
+    raise ValueError(f"expected a date like 2021-11-06; got {value!r}")
+
+
+def _governorate(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected the name of a governorate; got {value!r}")
+    house = house_spelling(value)
+    if house is None:
+        names = ", ".join(GOVERNORATES)
+        raise ValueError(f'"{value}" is not a governorate of Iraq; expected one of: {names}')
+    return house
+
+
+def _count(value: Any) -> Count:
+    return parse_count(value)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected text; got {_describe(value)}")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _pattern(regex: str, expected: str) -> Any:
+    compiled = re.compile(regex)
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or not compiled.match(value):
+            raise ValueError(
+                f"expected {expected}; got {_describe(value) if not isinstance(value, str) else repr_text(value)}"
+            )
+        return value
+
+    return PlainValidator(check)
+
+
+def repr_text(value: str) -> str:
+    """Quote a text value for a message."""
+    return f'"{value}"'
+
+
+IsoDate = Annotated[dt.date, PlainValidator(_iso_date)]
+Governorate = Annotated[str, PlainValidator(_governorate)]
+CountField = Annotated[Count, PlainValidator(_count)]
+Text = Annotated[str, BeforeValidator(_text)]
+Url = Annotated[str, _pattern(r"^(https?://|mailto:)\S+$", "a URL starting with https://")]
+SiteUrl = Annotated[
+    str, _pattern(r"^https?://\S+/$", "a URL starting with https:// and ending with /")
+]
+Slug = Annotated[str, _pattern(SLUG.pattern, "a lowercase name like politics or economy-energy")]
+EmailAddress = Annotated[str, _pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an email address")]
+Language = Annotated[str, _pattern(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "a language code like en")]
+
+
+class Strict(BaseModel):
+    """Base of every content model: unknown keys are errors; values never change after load."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LinkedText(Strict):
+    """A line of text in which ``link_text`` links to ``url``."""
+
+    url: Url
+    text: Text
+    link_text: Text
+
+    @model_validator(mode="after")
+    def _link_in_text(self) -> LinkedText:
+        if self.link_text not in self.text:
+            raise ValueError(f'link_text "{self.link_text}" does not occur in text')
+        return self
+
+
+class SocialLink(Strict):
+    """A profile of the publisher elsewhere; ``link_text`` is linked where the footer uses it."""
+
+    name: Text
+    url: Url
+    link_text: str | None = None
+
+
+class Sender(Strict):
+    """Who the email comes from."""
+
+    name: Text
+    address: EmailAddress
+
+
+class DateFormats(Strict):
+    """strftime formats: ``long`` for prose and captions, ``table`` for the IED table."""
+
+    long: str = "%B %-d, %Y"
+    table: str = "%m/%d/%y"
+
+
+class Publication(Strict):
+    """The publication: ``content/newsletter.yaml``."""
+
+    title: Text
+    short_name: Text
+    publisher: Text
+    language: Language = "en"
+    direction: Literal["ltr", "rtl"] = "ltr"
+    site_url: SiteUrl
+    reference_guide: LinkedText
+    subscribe: LinkedText
+    social: list[SocialLink] = []
+    footer: Text
+    sender: Sender
+    date_formats: DateFormats = DateFormats()
+
+
+class Period(Strict):
+    """The days an issue covers, both inclusive."""
+
+    start: IsoDate
+    end: IsoDate
+
+
+class IssueMeta(Strict):
+    """An issue's own file: ``content/issues/<id>/issue.yaml``."""
+
+    number: Annotated[int, Field(gt=0, strict=True)]
+    period: Period
+    published: IsoDate | None = None
+    sections: Annotated[list[Slug], Field(min_length=1)]
+
+
+class Takeaway(Strict):
+    """A section's entry in Key Takeaways."""
+
+    headline: Text | None = None
+    summary: Text
+
+
+class Section(Strict):
+    """One section of an issue: ``sections/<slug>.yaml``."""
+
+    title: Text
+    takeaway: Takeaway | None = None
+    stories: list[Text] = []
+
+
+IncidentType = Literal["IED", "VBIED", "suicide"]
+
+
+class Incident(Strict):
+    """One row of the IED table."""
+
+    date: IsoDate
+    location: Text | None = None
+    province: Governorate
+    deaths: CountField
+    injuries: CountField
+    type: IncidentType = "IED"
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+
+
+class IedTable(Strict):
+    """The IED table: ``ied.yaml``."""
+
+    title: Text = "IED Incidents and Resulting Casualties"
+    note: Text
+    map_note: Text | None = None
+    incidents: list[Incident] = []
+
+
+class SectionEntry(BaseModel):
+    """A section placed in its issue: its slug (the file name and the web anchor) and content."""
+
+    model_config = ConfigDict(frozen=True)
+
+    slug: str
+    section: Section
+
+
+class Issue(BaseModel):
+    """A whole issue, validated: its id (the period's end date) and every part."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    meta: IssueMeta
+    sections: tuple[SectionEntry, ...]
+    ied: IedTable
+
+    @property
+    def number(self) -> int:
+        """The issue number."""
+        return self.meta.number
+
+    @property
+    def period(self) -> Period:
+        """The days the issue covers."""
+        return self.meta.period

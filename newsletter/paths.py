@@ -1,0 +1,35 @@
+"""Where each edition lives in the output folder and on the web: one place decides."""
+
+from __future__ import annotations
+
+from newsletter.model import Issue, Publication
+
+
+def pdf_name(publication: Publication, issue: Issue) -> str:
+    """The PDF edition's file name: ``ishm-328.pdf``."""
+    return f"{publication.short_name.lower()}-{issue.number}.pdf"
+
+
+def issue_dir(issue: Issue) -> str:
+    """The issue's folder in the site, relative to the site root."""
+    return f"issues/{issue.id}/"
+
+
+def site_file(relative: str) -> str:
+    """The output path of a site file."""
+    return f"site/{relative}"
+
+
+def email_file(issue: Issue, name: str) -> str:
+    """The output path of one of an issue's email files."""
+    return f"email/{issue.id}/{name}"
+
+
+def issue_url(publication: Publication, issue: Issue) -> str:
+    """The issue's permalink."""
+    return publication.site_url + issue_dir(issue)
+
+
+def pdf_url(publication: Publication, issue: Issue) -> str:
+    """Where the PDF edition is published, beside the issue's page."""
+    return issue_url(publication, issue) + pdf_name(publication, issue)

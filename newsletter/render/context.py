@@ -1,0 +1,31 @@
+"""The values every template of an issue sees, computed once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from newsletter import paths
+from newsletter.compute import format_date, period_text, summarise
+from newsletter.loader import Project
+from newsletter.model import Issue
+
+
+def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
+    """Build the template context of one issue."""
+    pub = project.publication
+    index = project.issues.index(issue)
+    period = period_text(issue, pub)
+    return {
+        "pub": pub,
+        "issue": issue,
+        "ied": summarise(issue, pub),
+        "period": period,
+        "title": f"{pub.short_name} {issue.number}: {period}",
+        "table_date": lambda day: format_date(day, pub.date_formats.table),
+        "long_date": lambda day: format_date(day, pub.date_formats.long),
+        "issue_url": paths.issue_url(pub, issue),
+        "pdf_url": paths.pdf_url(pub, issue),
+        "pdf_name": paths.pdf_name(pub, issue),
+        "previous": project.issues[index - 1] if index > 0 else None,
+        "next": project.issues[index + 1] if index + 1 < len(project.issues) else None,
+    }

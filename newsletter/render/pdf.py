@@ -1,0 +1,82 @@
+"""The PDF edition: print HTML rendered by WeasyPrint, reading only the project's own files."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from newsletter.errors import RenderError
+from newsletter.theme import Theme
+
+log = logging.getLogger(__name__)
+
+
+def render_print_html(theme: Theme, context: dict[str, Any]) -> str:
+    """Render the HTML that WeasyPrint lays out as the PDF edition."""
+    return theme.render("print/issue.html", **context)
+
+
+class RefusedURL(Exception):
+    """A resource outside the project was asked for."""
+
+
+def _allowed_path(url: str, roots: Sequence[Path]) -> Path:
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        raise RefusedURL(f"{url}: the PDF may use only the project's own files, not the network")
+    path = Path(unquote(parts.path)).resolve()
+    if not any(path.is_relative_to(root) for root in roots):
+        raise RefusedURL(f"{url}: outside the project's content and template folders")
+    if not path.is_file():
+        raise RefusedURL(f"{url}: file not found")
+    return path
+
+
+def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[str, str]) -> bytes:
+    """Lay out ``html`` as a tagged PDF; refuse any URL outside ``roots``; fail on any gap."""
+    # Imported here: WeasyPrint is slow to import and only the PDF needs it.
+    import weasyprint
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+    resolved = [r.resolve() for r in roots]
+    refused: list[str] = []
+
+    class ProjectFetcher(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            try:
+                path = _allowed_path(url, resolved)
+            except RefusedURL as exc:
+                refused.append(str(exc))
+                raise FatalURLFetchingError(str(exc)) from None
+            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+
+    errors: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.WARNING:
+                errors.append(record.getMessage())
+
+    handler = Collect()
+    weasyprint.LOGGER.addHandler(handler)
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=ProjectFetcher()
+        )
+        pdf: bytes = document.write_pdf(
+            pdf_variant="pdf/ua-1",
+            custom_metadata=True,
+        )
+    except FatalURLFetchingError as exc:
+        raise RenderError(f"PDF: {refused[-1] if refused else exc}") from None
+    except Exception as exc:
+        raise RenderError(f"PDF: WeasyPrint failed: {exc}") from exc
+    finally:
+        weasyprint.LOGGER.removeHandler(handler)
+    if refused or errors:
+        raise RenderError("PDF: " + "; ".join(refused + errors))
+    log.debug("rendered PDF, %d bytes (%s)", len(pdf), metadata.get("title", ""))
+    return pdf
