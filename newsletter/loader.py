@@ -69,7 +69,7 @@ def _message(error: Any, model: type[BaseModel]) -> str:
     if kind == "value_error":
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
-        expected = error["ctx"]["expected"].replace("'", "")
+        expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
         return f"expected one of: {expected}; got {_describe_input(error['input'])}"
     if kind == "string_pattern_mismatch":
         return f"not a valid value: {_describe_input(error['input'])}"
@@ -161,7 +161,7 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
             if slug in seen:
                 problems.append(meta_doc.problem(("sections", index), f'"{slug}" is listed twice'))
             seen.add(slug)
-        if ied is not None and ied_doc is not None:
+        if ied is not None and ied_doc is not None and meta.period.start <= meta.period.end:
             _check_incident_dates(ied_doc, ied, meta, problems)
     if len(problems) > before or meta is None or ied is None:
         return None

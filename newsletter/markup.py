@@ -1,4 +1,4 @@
-"""Markdown to safe HTML: editors write Markdown; nothing they write can run in a reader's client."""
+"""Markdown to safe HTML: editors write Markdown; nothing they write runs in a reader's client."""
 
 from __future__ import annotations
 

@@ -68,18 +68,13 @@ def _pattern(regex: str, expected: str) -> Any:
     compiled = re.compile(regex)
 
     def check(value: Any) -> str:
-        if not isinstance(value, str) or not compiled.match(value):
-            raise ValueError(
-                f"expected {expected}; got {_describe(value) if not isinstance(value, str) else repr_text(value)}"
-            )
+        if not isinstance(value, str):
+            raise ValueError(f"expected {expected}; got {_describe(value)}")
+        if not compiled.match(value):
+            raise ValueError(f'expected {expected}; got "{value}"')
         return value
 
     return PlainValidator(check)
-
-
-def repr_text(value: str) -> str:
-    """Quote a text value for a message."""
-    return f'"{value}"'
 
 
 IsoDate = Annotated[dt.date, PlainValidator(_iso_date)]

@@ -35,9 +35,10 @@ class Theme:
         except jinja2.TemplateNotFound as exc:
             places = ", ".join(str(p) for p in self.search_path)
             raise RenderError(f"template {exc.name} not found; searched: {places}") from exc
+        except jinja2.TemplateSyntaxError as exc:
+            raise RenderError(f"{exc.filename}:{exc.lineno}: template error: {exc}") from exc
         except jinja2.TemplateError as exc:
-            where = f"{exc.filename}:{exc.lineno}: " if hasattr(exc, "lineno") else ""
-            raise RenderError(f"{where}template error: {exc}") from exc
+            raise RenderError(f"template {name}: {exc}") from exc
 
     def read(self, name: str) -> str:
         """Return the source of a template file (stylesheets included raw)."""

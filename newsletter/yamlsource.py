@@ -64,6 +64,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
+
+
 class _Walker:
     def __init__(self, doc: Document, loader: yaml.SafeLoader) -> None:
         self.doc = doc
@@ -72,6 +75,14 @@ class _Walker:
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.doc.marks[loc] = _mark(node)
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+            # Our walk builds collections itself, so it must refuse tags PyYAML would refuse.
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"could not determine a constructor for the tag {node.tag!r}",
+                node.start_mark,
+            )
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,10 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
             except RefusedURL as exc:
                 refused.append(str(exc))
                 raise FatalURLFetchingError(str(exc)) from None
-            return URLFetcherResponse(path.as_uri(), path.read_bytes())
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), headers={"Content-Type": kind}
+            )
 
     errors: list[str] = []
 

@@ -1,0 +1,83 @@
+"""The command line: messages and exit codes for editors, and a build that never half-writes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_validation import edit
+
+from newsletter.cli import main
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_check_reports_and_exits_1_without_traceback(project: Path) -> None:
+    edit(project / "issues/2021-11-11/ied.yaml", "deaths: 2", "deaths: two")
+    result = CliRunner().invoke(main, ["check", "--content", str(project)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.output.splitlines() == [
+        f"{project}/issues/2021-11-11/ied.yaml:24: incidents[3].deaths: expected a whole number, "
+        'a range like 2-3, "at least N" or "unknown"; got "two"',
+        "1 problem found; nothing was written.",
+    ]
+
+
+def test_check_passes_on_the_sample(project: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--content", str(project)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "1 issue(s) checked: no errors.\n"
+
+
+def test_debug_shows_the_traceback(project: Path) -> None:
+    edit(project / "issues/2021-11-11/ied.yaml", "deaths: 2", "deaths: two")
+    result = CliRunner().invoke(main, ["--debug", "check", "--content", str(project)])
+    assert result.exit_code == 1
+    assert type(result.exception).__name__ == "ContentError"
+
+
+def test_unknown_issue_is_an_error(project: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "999", "--content", str(project)])
+    assert result.exit_code == 1
+    assert f'{project}/issues: no issue "999"' in result.output
+
+
+def test_failed_build_leaves_previous_output_untouched(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--content", str(project), "--output", str(output)])
+    assert first.exit_code == 0, first.output
+    before = _snapshot(output)
+    assert "site/issues/2021-11-11/ishm-328.pdf" in before
+
+    # A valid edit that would change every edition, plus one broken value elsewhere.
+    edit(project / "issues/2021-11-11/sections/economy.yaml", "New Turkish Dam", "Changed Dam")
+    edit(project / "issues/2021-11-11/ied.yaml", "injuries: 5", "injuries: five")
+    second = runner.invoke(main, ["build", "--content", str(project), "--output", str(output)])
+    assert second.exit_code == 1
+    assert _snapshot(output) == before
+    assert not [p for p in output.rglob("*.tmp")]
+
+
+def test_build_one_issue_by_number(project: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out"
+    result = CliRunner().invoke(
+        main, ["build", "328", "--content", str(project), "--output", str(output)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("Built 1 issue(s) into ")
+    again = CliRunner().invoke(
+        main, ["build", "328", "--content", str(project), "--output", str(output)]
+    )
+    assert "(0 file(s) changed)" in again.output
+
+
+def test_help_lists_the_commands() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "build" in result.output and "check" in result.output
+    build_help = CliRunner().invoke(main, ["build", "--help"])
+    assert "--content" in build_help.output and "--output" in build_help.output

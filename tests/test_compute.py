@@ -1,0 +1,29 @@
+"""Figures computed from the sample's IED table."""
+
+from __future__ import annotations
+
+from conftest import CONTENT
+
+from newsletter.compute import period_text, summarise
+from newsletter.loader import load_project
+
+
+def test_sample_totals_breakdown_and_caption() -> None:
+    project = load_project(CONTENT)
+    issue = project.issues[0]
+    summary = summarise(issue, project.publication)
+    assert (summary.totals.incidents, str(summary.totals.deaths), str(summary.totals.injuries)) == (
+        5,
+        "3",
+        "7",
+    )
+    assert summary.caption == "Casualties Due To IEDs from November 4, 2021 - November 11, 2021"
+    assert [(g.governorate, g.totals.incidents) for g in summary.by_governorate] == [
+        ("Diwaniyah", 2),
+        ("Babylon", 1),
+        ("Kirkuk", 1),
+        ("Ninewa", 1),
+    ]
+    kirkuk = next(g for g in summary.by_governorate if g.governorate == "Kirkuk")
+    assert kirkuk.totals.phrase() == "1 incident, 2 killed, 5 injured"
+    assert period_text(issue, project.publication) == "November 4 - 11, 2021"

@@ -1,0 +1,103 @@
+"""Hostile content: no scripts, no dangerous links, no files or network pulled into the PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import OutputError, RenderError
+from newsletter.markup import to_html
+from newsletter.render.pdf import render_pdf
+from newsletter.writer import Output
+
+
+@pytest.mark.parametrize(
+    ("markdown", "forbidden"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("[x](javascript:alert(1))", "javascript:"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+        ('<img src="x" onerror="alert(1)">', "onerror"),
+        ('<p onclick="alert(1)">x</p>', "onclick"),
+        ("![x](file:///etc/passwd)", "file:"),
+        ('<img src="file:///etc/passwd">', "file:"),
+        ('<iframe src="https://example.org"></iframe>', "<iframe"),
+        ("<style>body{display:none}</style>", "<style"),
+        ("[x](data:text/html;base64,PHNjcmlwdD4=)", "data:"),
+    ],
+)
+def test_markdown_is_sanitised(markdown: str, forbidden: str) -> None:
+    assert forbidden not in to_html(markdown)
+
+
+def test_markdown_keeps_ordinary_formatting() -> None:
+    html = to_html("On *November 5*, **security** sources [said](https://example.org/a).")
+    assert "<em>November 5</em>" in html
+    assert "<strong>security</strong>" in html
+    assert 'href="https://example.org/a"' in html
+
+
+def _page(body: str) -> str:
+    return f"<!doctype html><html lang='en'><head><title>t</title></head><body>{body}</body></html>"
+
+
+def test_pdf_refuses_files_outside_the_project(tmp_path: Path) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_pdf(_page('<img src="file:///etc/passwd" alt="x">'), tmp_path, [tmp_path], {})
+    assert "file:///etc/passwd: outside the project's content and template folders" in str(
+        caught.value
+    )
+
+
+def test_pdf_refuses_the_network(tmp_path: Path) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_pdf(_page('<img src="http://192.0.2.1/x.png" alt="x">'), tmp_path, [tmp_path], {})
+    assert "not the network" in str(caught.value)
+
+
+def test_pdf_reports_a_missing_image(tmp_path: Path) -> None:
+    with pytest.raises(RenderError) as caught:
+        render_pdf(_page('<img src="missing.png" alt="x">'), tmp_path, [tmp_path], {})
+    assert "missing.png: file not found" in str(caught.value)
+
+
+def test_pdf_reads_the_projects_own_files(tmp_path: Path) -> None:
+    (tmp_path / "style.css").write_text("body { color: #123456; }", encoding="utf-8")
+    pdf = render_pdf(
+        _page('<link rel="stylesheet" href="style.css"><p>x</p>'), tmp_path, [tmp_path], {}
+    )
+    assert pdf.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("path", ["../escape.html", "/etc/passwd", "a/../../b"])
+def test_writer_refuses_paths_outside_the_output(tmp_path: Path, path: str) -> None:
+    with pytest.raises(OutputError):
+        Output(tmp_path).add(path, "x")
+
+
+def test_writer_refuses_one_path_twice(tmp_path: Path) -> None:
+    out = Output(tmp_path)
+    out.add("a/b.html", "x")
+    with pytest.raises(OutputError) as caught:
+        out.add("a/b.html", "y")
+    assert str(caught.value) == "two outputs want the same path: a/b.html"
+
+
+def test_hostile_story_builds_safely(project: Path, tmp_path: Path) -> None:
+    from test_validation import edit
+
+    from newsletter.commands.build import build
+
+    edit(
+        project / "issues/2021-11-11/sections/economy.yaml",
+        "stories:\n",
+        'stories:\n- "<script>alert(1)</script> ![x](file:///etc/passwd) '
+        '<img src=\\"file:///etc/passwd\\" onerror=\\"alert(1)\\"> [y](javascript:alert(1))"\n',
+    )
+    output = tmp_path / "out"
+    build(project, output)
+    for path in output.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+        assert "file:///etc/passwd" not in html
