@@ -79,3 +79,14 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleBuild]:
     output = tmp_path_factory.mktemp("sample-output")
     result = build(CONTENT, output)
     yield SampleBuild(output, result)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for the session (see tests/browser.py)."""
+    import browser as chromium_browser
+
+    if not chromium_browser.available():
+        pytest.fail("Chromium is not installed: run scripts/setup.sh")
+    with chromium_browser.chromium() as driver:
+        yield driver
