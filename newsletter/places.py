@@ -57,7 +57,7 @@ class GazetteerPlace(Strict):
     """A place editors name in IED rows, with public coordinates."""
 
     name: Text
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     governorate: Governorate
     lat: Latitude
     lon: Longitude
@@ -67,7 +67,7 @@ class GazetteerPlace(Strict):
 class GazetteerFile(Strict):
     """The editor-kept gazetteer: ``content/gazetteer.yaml``."""
 
-    places: list[GazetteerPlace] = []
+    places: list[GazetteerPlace] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,9 @@ def resolve(issue: Issue, gazetteer: Index) -> tuple[Located, ...]:
     return tuple(located)
 
 
-def _check_point(doc: Document, loc: Loc, lat: float, lon: float, governorate: str) -> list[Problem]:
+def _check_point(
+    doc: Document, loc: Loc, lat: float, lon: float, governorate: str
+) -> list[Problem]:
     borders = load_boundaries()
     if not borders.in_iraq(lon, lat):
         hint = "; did you swap lat and lon?" if borders.in_iraq(lat, lon) else ""
