@@ -207,9 +207,9 @@ def check_places(content_dir: Path, issues: Sequence[Issue]) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         (*loc, "location"),
-                        f'"{row.location}" is not in {shown} or GeoNames for {row.province}; '
-                        f"the map shades all of {row.province}. Add lat and lon here, "
-                        f"or the place to {shown}",
+                        f'"{row.location}" was not found for {row.province} in the gazetteer '
+                        f"or GeoNames, so the map shades all of {row.province}; add lat and lon "
+                        f"here, or the place to {shown}",
                         "warning",
                     )
                 )
@@ -217,8 +217,8 @@ def check_places(content_dir: Path, issues: Sequence[Issue]) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         loc,
-                        f"no location; the map shades all of {row.province}. "
-                        "Add location, lat and lon here to place it",
+                        f"no location, so the map shades all of {row.province}; "
+                        "add location, lat and lon here to place it",
                         "warning",
                     )
                 )
