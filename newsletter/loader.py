@@ -231,6 +231,9 @@ def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
             problems.append(
                 Problem(display_path(content_dir / "issues"), 0, "", f'no issue "{name}"')
             )
+    from newsletter.places import check_places  # imported here: places builds on this module
+
+    problems.extend(check_places(content_dir, issues))
     errors = [p for p in problems if p.severity == "error"]
     if errors or publication is None:
         raise ContentError(errors)

@@ -13,6 +13,7 @@ from newsletter.errors import Problem
 from newsletter.loader import Project, load_project, select
 from newsletter.render.context import issue_context
 from newsletter.render.email import render_email_html
+from newsletter.render.map import MAP_FILE, render_map_png
 from newsletter.render.pdf import render_pdf, render_print_html
 from newsletter.render.web import render_index, render_issue_page
 from newsletter.theme import Theme, make_theme
@@ -44,6 +45,8 @@ def render_issue(theme: Theme, project: Project, issue_id: str, out: Output) -> 
     context = issue_context(project, issue)
     pub = project.publication
     out.add(paths.email_file(issue, "email.html"), render_email_html(theme, context))
+    if context["ied_map"] is not None:
+        out.add(paths.email_file(issue, MAP_FILE), render_map_png(context["ied_map"].svg))
     print_html = render_print_html(theme, context)
     roots = [project.content_dir, *theme.search_path]
     pdf = render_pdf(

@@ -8,6 +8,7 @@ from newsletter import paths
 from newsletter.compute import format_date, period_text, summarise
 from newsletter.loader import Project
 from newsletter.model import Issue
+from newsletter.render.map import MAP_FILE, issue_map
 
 
 def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
@@ -28,4 +29,6 @@ def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
         "pdf_name": paths.pdf_name(pub, issue),
         "previous": project.issues[index - 1] if index > 0 else None,
         "next": project.issues[index + 1] if index + 1 < len(project.issues) else None,
+        "ied_map": issue_map(project, issue),
+        "map_src": MAP_FILE,
     }

