@@ -132,6 +132,17 @@ class DateFormats(Strict):
     table: str = "%m/%d/%y"
 
 
+class EmailSettings(Strict):
+    """How the email edition is made: subject, PDF handling, unsubscribe, size budget."""
+
+    subject: Text = "{short_name} {number}: {period}"
+    pdf: Literal["attach", "link"] = "attach"
+    unsubscribe_url: Url | None = None
+    unsubscribe_mailto: EmailAddress | None = None
+    max_html_kb: Annotated[int, Field(gt=0, strict=True)] = 90
+    max_style_kb: Annotated[int, Field(gt=0, strict=True)] = 16
+
+
 class Publication(Strict):
     """The publication: ``content/newsletter.yaml``."""
 
@@ -147,6 +158,7 @@ class Publication(Strict):
     footer: Text
     sender: Sender
     date_formats: DateFormats = DateFormats()
+    email: EmailSettings = EmailSettings()
 
 
 class Period(Strict):

@@ -19,7 +19,7 @@ def test_seed_has_every_part() -> None:
 
 
 def test_build_writes_the_three_editions(sample: SampleBuild) -> None:
-    assert sample.email_html.read_text(encoding="utf-8").startswith("<!doctype html>")
+    assert sample.email_html.read_text(encoding="utf-8").lower().startswith("<!doctype html>")
     assert sample.web_html.read_text(encoding="utf-8").startswith("<!doctype html>")
     assert sample.pdf.read_bytes().startswith(b"%PDF-")
     assert (sample.output / "site" / "index.html").is_file()

@@ -10,13 +10,10 @@ from pathlib import Path
 
 from newsletter import paths
 from newsletter.errors import Problem
-from newsletter.loader import Project, load_project, select
-from newsletter.render.context import issue_context
-from newsletter.render.email import render_email_html
-from newsletter.render.map import MAP_FILE, render_map_png
-from newsletter.render.pdf import render_pdf, render_print_html
-from newsletter.render.web import render_index, render_issue_page
-from newsletter.theme import Theme, make_theme
+from newsletter.loader import load_project, select
+from newsletter.render.issue import render_issue
+from newsletter.render.web import render_index
+from newsletter.theme import make_theme
 from newsletter.writer import Output
 
 log = logging.getLogger(__name__)
@@ -39,27 +36,6 @@ def templates_for(content_dir: Path) -> Path:
     return content_dir.resolve().parent / "templates"
 
 
-def render_issue(theme: Theme, project: Project, issue_id: str, out: Output) -> None:
-    """Render the three editions of one issue into ``out``."""
-    issue = next(i for i in project.issues if i.id == issue_id)
-    context = issue_context(project, issue)
-    pub = project.publication
-    out.add(paths.email_file(issue, "email.html"), render_email_html(theme, context))
-    if context["ied_map"] is not None:
-        out.add(paths.email_file(issue, MAP_FILE), render_map_png(context["ied_map"].svg))
-    print_html = render_print_html(theme, context)
-    roots = [project.content_dir, *theme.search_path]
-    pdf = render_pdf(
-        print_html,
-        base_dir=project.content_dir / "issues" / issue.id,
-        roots=roots,
-        metadata={"title": context["title"]},
-    )
-    site_dir = paths.issue_dir(issue)
-    out.add(paths.site_file(site_dir + paths.pdf_name(pub, issue)), pdf)
-    out.add(paths.site_file(site_dir + "index.html"), render_issue_page(theme, context))
-
-
 def build(
     content_dir: Path,
     output_dir: Path,
@@ -72,9 +48,13 @@ def build(
     theme = make_theme(templates_dir or templates_for(content_dir))
     out = Output(output_dir)
     chosen = select(project, only)
+    notes: list[str] = []
     for issue in chosen:
         log.info("rendering %s %s", project.publication.short_name, issue.number)
-        render_issue(theme, project, issue.id, out)
+        rendered = render_issue(theme, project, issue)
+        for path, data in rendered.files.items():
+            out.add(path, data)
+        notes += rendered.notes
     out.add(paths.site_file("index.html"), render_index(theme, project))
     out.add(paths.site_file("style.css"), theme.read("web/style.css"))
     written = out.commit()
@@ -84,4 +64,5 @@ def build(
         written=written,
         warnings=project.warnings,
         seconds=time.perf_counter() - started,
+        notes=notes,
     )

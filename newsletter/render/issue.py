@@ -1,0 +1,81 @@
+"""Render every edition of one issue into bytes keyed by output path (nothing is written here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from newsletter import paths
+from newsletter.loader import Project
+from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
+from newsletter.mail.message import build_message
+from newsletter.model import Issue
+from newsletter.render.context import issue_context
+from newsletter.render.email import render_email
+from newsletter.render.map import MAP_FILE, InlineImage, email_map_image
+from newsletter.render.pdf import render_pdf, render_print_html
+from newsletter.render.web import render_issue_page
+from newsletter.theme import Theme
+
+
+@dataclass
+class RenderedIssue:
+    """An issue's output files and what the editor should be told about them."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, path: str, data: str | bytes) -> None:
+        """Add one output file."""
+        self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+
+
+def render_issue(theme: Theme, project: Project, issue: Issue) -> RenderedIssue:
+    """Render the email, PDF and web editions of one issue."""
+    pub = project.publication
+    context = issue_context(project, issue)
+    result = RenderedIssue()
+
+    print_html = render_print_html(theme, context)
+    pdf = render_pdf(
+        print_html,
+        base_dir=project.content_dir / "issues" / issue.id,
+        roots=[project.content_dir, *theme.search_path],
+        metadata={"title": context["title"]},
+    )
+    site_dir = paths.issue_dir(issue)
+    pdf_name = paths.pdf_name(pub, issue)
+    result.add(paths.site_file(site_dir + pdf_name), pdf)
+    result.add(paths.site_file(site_dir + "index.html"), render_issue_page(theme, context))
+
+    # The standalone email.html shows map.png beside it and a general unsubscribe link;
+    # message.eml shows the map through cid: and keeps the placeholder for delivery.
+    edition = render_email(theme, context)
+    unsubscribe = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
+    result.add(
+        paths.email_file(issue, "email.html"),
+        edition.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe),
+    )
+    result.add(
+        paths.email_file(issue, "email.txt"),
+        edition.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe),
+    )
+    images: list[InlineImage] = []
+    message_edition = edition
+    if context["ied_map"] is not None:
+        image = email_map_image(issue, context["ied_map"])
+        result.add(paths.email_file(issue, MAP_FILE), image.data)
+        images.append(image)
+        message_edition = render_email(theme, {**context, "map_src": image.src})
+    if edition.short:
+        size_kb = edition.size.html / 1024
+        result.notes.append(
+            f"{pub.short_name} {issue.number}: the full email would exceed "
+            f"{pub.email.max_html_kb} KB; it carries the takeaways, the IED table and links "
+            f"to the full text ({size_kb:.0f} KB)."
+        )
+    attach = (pdf_name, pdf) if pub.email.pdf == "attach" else None
+    message = build_message(
+        pub, issue, context["period"], message_edition.html, message_edition.text, attach, images
+    )
+    result.add(paths.email_file(issue, "message.eml"), message)
+    return result
