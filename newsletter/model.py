@@ -143,6 +143,12 @@ class EmailSettings(Strict):
     max_style_kb: Annotated[int, Field(gt=0, strict=True)] = 16
 
 
+class PdfSettings(Strict):
+    """How the PDF edition is laid out."""
+
+    paper: Literal["A4", "letter"] = "A4"
+
+
 class Publication(Strict):
     """The publication: ``content/newsletter.yaml``."""
 
@@ -159,6 +165,7 @@ class Publication(Strict):
     sender: Sender
     date_formats: DateFormats = DateFormats()
     email: EmailSettings = EmailSettings()
+    pdf: PdfSettings = PdfSettings()
 
 
 class Period(Strict):

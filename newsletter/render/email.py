@@ -105,9 +105,15 @@ def render_email(theme: Theme, context: dict[str, Any]) -> EmailEdition:
         html = _to_html(theme, full)
         size = measure(html)
         if not size.within(max_html, max_style):
-            raise RenderError(
-                f"the email is {size.html} bytes ({size.style} of style) even in its short "
-                f"edition; the budget is {max_html} ({max_style} of style)"
+            # Still better to send a clipped email than to fail the PDF and web editions too.
+            log.warning(
+                "%s: even the short email is %d bytes (%d of style), over the budget of %d "
+                "(%d); Gmail will clip it",
+                context["title"],
+                size.html,
+                size.style,
+                max_html,
+                max_style,
             )
     text = theme.render("email/issue.txt", **full)
     return EmailEdition(html=html, text=text, size=size, short=short)

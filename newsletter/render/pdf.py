@@ -24,10 +24,16 @@ class RefusedURL(Exception):
     """A resource outside the project was asked for."""
 
 
+class NetworkURL(Exception):
+    """A resource on the network: the PDF leaves it out rather than fetch it."""
+
+
 def _allowed_path(url: str, roots: Sequence[Path]) -> Path:
     parts = urlsplit(url)
+    if parts.scheme in {"http", "https", "ftp"}:
+        raise NetworkURL(url)
     if parts.scheme != "file":
-        raise RefusedURL(f"{url}: the PDF may use only the project's own files, not the network")
+        raise RefusedURL(f"{url}: the PDF may use only the project's own files")
     path = Path(unquote(parts.path)).resolve()
     if not any(path.is_relative_to(root) for root in roots):
         raise RefusedURL(f"{url}: outside the project's content and template folders")
@@ -44,11 +50,17 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
 
     resolved = [r.resolve() for r in roots]
     refused: list[str] = []
+    skipped: list[str] = []
 
     class ProjectFetcher(URLFetcher):  # type: ignore[misc]
         def fetch(self, url: str, headers: Any = None) -> Any:
             try:
                 path = _allowed_path(url, resolved)
+            except NetworkURL:
+                # A remote image in a story shows in the web and email editions; the PDF never
+                # touches the network, so it leaves the image out (WeasyPrint shows its alt).
+                skipped.append(url)
+                raise
             except RefusedURL as exc:
                 refused.append(str(exc))
                 raise FatalURLFetchingError(str(exc)) from None
@@ -61,8 +73,9 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
-            if record.levelno >= logging.WARNING:
-                errors.append(record.getMessage())
+            message = record.getMessage()
+            if record.levelno >= logging.WARNING and not any(u in message for u in skipped):
+                errors.append(message)
 
     handler = Collect()
     weasyprint.LOGGER.addHandler(handler)
@@ -70,10 +83,7 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
         document = weasyprint.HTML(
             string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=ProjectFetcher()
         )
-        pdf: bytes = document.write_pdf(
-            pdf_variant="pdf/ua-1",
-            custom_metadata=True,
-        )
+        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True)
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF: {refused[-1] if refused else exc}") from None
     except Exception as exc:
@@ -82,5 +92,11 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
         weasyprint.LOGGER.removeHandler(handler)
     if refused or errors:
         raise RenderError("PDF: " + "; ".join(refused + errors))
+    for url in dict.fromkeys(skipped):
+        log.warning(
+            "PDF %s: left out %s: the PDF edition never fetches from the network",
+            metadata.get("title", ""),
+            url,
+        )
     log.debug("rendered PDF, %d bytes (%s)", len(pdf), metadata.get("title", ""))
     return pdf

@@ -1,0 +1,44 @@
+"""Median time to lay out the sample's PDF edition in a warm process, with its size and pages.
+
+Run: .venv/bin/python benchmarks/pdf_render.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from pathlib import Path
+
+from newsletter.loader import load_project
+from newsletter.render.context import issue_context
+from newsletter.render.pdf import render_pdf, render_print_html
+from newsletter.theme import make_theme
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+def main(runs: int = 7) -> None:
+    """Render the sample PDF ``runs`` times after one warm-up and print the median."""
+    project = load_project(CONTENT)
+    issue = project.issues[-1]
+    theme = make_theme()
+    context = issue_context(project, issue)
+    roots = [project.content_dir, *theme.search_path]
+    html = render_print_html(theme, context)
+    render_pdf(html, project.content_dir, roots, {})  # warm-up: imports, fonts
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        pdf = render_pdf(render_print_html(theme, context), project.content_dir, roots, {})
+        times.append(time.perf_counter() - started)
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(pdf)).pages)
+    print(f"PDF render, median of {runs} (warm): {statistics.median(times):.2f} s")
+    print(f"PDF size {len(pdf) / 1024:.1f} KB, {pages} pages")
+
+
+if __name__ == "__main__":
+    main()
