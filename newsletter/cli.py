@@ -97,6 +97,13 @@ def _print_warnings(warnings: Any) -> None:
     default=None,
     help="Templates that override the defaults [default: templates/ beside the content].",
 )
+@click.option(
+    "--editions",
+    default="email,pdf,web",
+    show_default=True,
+    help="Which editions to build, comma-separated (e.g. web for a quick archive build).",
+)
+@click.option("--web-only", is_flag=True, help="Same as --editions web.")
 @click.pass_obj
 def build(
     run: Runner,
@@ -104,11 +111,20 @@ def build(
     content_dir: Path,
     output_dir: Path,
     templates_dir: Path | None,
+    editions: str,
+    web_only: bool,
 ) -> None:
     """Build the email, PDF and web editions of ISSUES (ids or numbers; default: all)."""
     from newsletter.commands.build import build as do_build
+    from newsletter.render.issue import EDITIONS
 
-    result = run(lambda: do_build(content_dir, output_dir, issues, templates_dir))
+    chosen = ("web",) if web_only else tuple(e.strip() for e in editions.split(",") if e.strip())
+    unknown = [e for e in chosen if e not in EDITIONS]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"expected some of {', '.join(EDITIONS)}; got {editions!r}", param_hint="--editions"
+        )
+    result = run(lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen))
     _print_warnings(result.warnings)
     for note in result.notes:
         click.echo(note)

@@ -11,6 +11,7 @@ import jinja2
 from newsletter import markup
 from newsletter.compute import format_date
 from newsletter.errors import RenderError
+from newsletter.governorates import slug as governorate_slug
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -69,4 +70,5 @@ def make_theme(project_templates: Path | None = None) -> Theme:
     env.filters["md_inline"] = markup.to_inline_html
     env.filters["date"] = format_date
     env.globals["linked"] = markup.linked
+    env.filters["gslug"] = governorate_slug
     return Theme(env, unique)

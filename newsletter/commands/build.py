@@ -8,11 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsletter import paths
 from newsletter.errors import Problem
 from newsletter.loader import load_project, select
-from newsletter.render.issue import render_issue
-from newsletter.render.web import render_index
+from newsletter.render.issue import EDITIONS, render_issue
+from newsletter.render.web import render_site
 from newsletter.theme import make_theme
 from newsletter.writer import Output
 
@@ -41,6 +40,7 @@ def build(
     output_dir: Path,
     only: Sequence[str] = (),
     templates_dir: Path | None = None,
+    editions: tuple[str, ...] = EDITIONS,
 ) -> BuildResult:
     """Build the named issues (default: all) and the index; write nothing unless all succeed."""
     started = time.perf_counter()
@@ -51,12 +51,13 @@ def build(
     notes: list[str] = []
     for issue in chosen:
         log.info("rendering %s %s", project.publication.short_name, issue.number)
-        rendered = render_issue(theme, project, issue)
+        rendered = render_issue(theme, project, issue, editions)
         for path, data in rendered.files.items():
             out.add(path, data)
         notes += rendered.notes
-    out.add(paths.site_file("index.html"), render_index(theme, project))
-    out.add(paths.site_file("style.css"), theme.read("web/style.css"))
+    if "web" in editions:
+        for path, data in render_site(theme, project).items():
+            out.add(path, data)
     written = out.commit()
     return BuildResult(
         issues=[i.id for i in chosen],

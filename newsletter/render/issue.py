@@ -13,7 +13,6 @@ from newsletter.render.context import issue_context
 from newsletter.render.email import render_email
 from newsletter.render.map import MAP_FILE, InlineImage, email_map_image
 from newsletter.render.pdf import render_pdf, render_print_html
-from newsletter.render.web import render_issue_page
 from newsletter.theme import Theme
 
 
@@ -29,11 +28,19 @@ class RenderedIssue:
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
 
 
-def render_issue(theme: Theme, project: Project, issue: Issue) -> RenderedIssue:
-    """Render the email, PDF and web editions of one issue."""
+EDITIONS = ("email", "pdf", "web")
+
+
+def render_issue(
+    theme: Theme, project: Project, issue: Issue, editions: tuple[str, ...] = ("email", "pdf")
+) -> RenderedIssue:
+    """Render the PDF and email editions of one issue (its web page comes with the site)."""
     pub = project.publication
     context = issue_context(project, issue)
     result = RenderedIssue()
+    want_pdf = "pdf" in editions or ("email" in editions and pub.email.pdf == "attach")
+    if not want_pdf:
+        return result
 
     print_html = render_print_html(theme, context)
     pdf = render_pdf(
@@ -45,7 +52,8 @@ def render_issue(theme: Theme, project: Project, issue: Issue) -> RenderedIssue:
     site_dir = paths.issue_dir(issue)
     pdf_name = paths.pdf_name(pub, issue)
     result.add(paths.site_file(site_dir + pdf_name), pdf)
-    result.add(paths.site_file(site_dir + "index.html"), render_issue_page(theme, context))
+    if "email" not in editions:
+        return result
 
     # The standalone email.html shows map.png beside it and a general unsubscribe link;
     # message.eml shows the map through cid: and keeps the placeholder for delivery.

@@ -1,26 +1,166 @@
-"""The web edition: a page per issue and an index of every issue."""
+"""The web archive: a page per issue, the index with trends, governorate pages, data downloads,
+the Atom feed, the sitemap and the search index. Everything is returned as bytes by path."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
 from typing import Any
 
-from newsletter.compute import period_text, summarise
+from newsletter import paths
+from newsletter.archive import change_from_previous, governorate_histories, series
+from newsletter.compute import format_date, period_text, summarise
 from newsletter.loader import Project
 from newsletter.model import Issue
+from newsletter.render.chart import trend_chart
+from newsletter.render.context import issue_context
+from newsletter.render.data import incident_rows, to_csv, to_json
+from newsletter.render.search import search_bundle
 from newsletter.theme import Theme
+
+FEED_SIZE = 20
+
+
+def _headlines(issue: Issue) -> str:
+    return "; ".join(
+        e.section.takeaway.headline or e.section.title for e in issue.sections if e.section.takeaway
+    )
+
+
+def _stamp(issue: Issue) -> str:
+    day = issue.meta.published or issue.period.end
+    return dt.datetime.combine(day, dt.time(12), dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def web_context(project: Project, issue: Issue) -> dict[str, Any]:
+    """The issue's context plus what its web page needs: change from previous, metadata."""
+    context = issue_context(project, issue)
+    return {
+        **context,
+        "change": change_from_previous(project, issue),
+        "canonical": context["issue_url"],
+        "description": _headlines(issue)[:300],
+    }
 
 
 def render_issue_page(theme: Theme, context: dict[str, Any]) -> str:
     """Render one issue's web page."""
+    if "canonical" not in context:
+        context = {**context, "canonical": context["issue_url"], "description": "", "change": None}
     return theme.render("web/issue.html", **context)
 
 
-def render_index(theme: Theme, project: Project, issues: Sequence[Issue] | None = None) -> str:
-    """Render the index of issues, newest first."""
+def _page_context(project: Project, canonical: str, description: str) -> dict[str, Any]:
     pub = project.publication
-    listed = list(reversed(issues if issues is not None else project.issues))
+    return {
+        "pub": pub,
+        "canonical": canonical,
+        "description": description,
+        "table_date": lambda day: format_date(day, pub.date_formats.table),
+    }
+
+
+def render_index(theme: Theme, project: Project) -> str:
+    """Render the index of issues, newest first, grouped by year, with the trend chart."""
+    pub = project.publication
     entries = [
-        {"issue": i, "period": period_text(i, pub), "ied": summarise(i, pub)} for i in listed
+        {"issue": i, "period": period_text(i, pub), "ied": summarise(i, pub)}
+        for i in project.issues
     ]
-    return theme.render("web/index.html", pub=pub, entries=entries)
+    chart = trend_chart(
+        series(project), f"IED incidents, killed and injured per issue, {pub.short_name}"
+    )
+    return theme.render(
+        "web/index.html",
+        entries=entries,
+        chart=chart,
+        **_page_context(project, pub.site_url, f"Every issue of the {pub.title}."),
+    )
+
+
+def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
+    """Render every web page and file of the archive (the PDFs come with each issue)."""
+    pub = project.publication
+    files: dict[str, str | bytes] = {}
+    pages: list[tuple[str, str]] = []
+    for issue in project.issues:
+        folder = paths.issue_dir(issue)
+        html = render_issue_page(theme, web_context(project, issue))
+        files[folder + "index.html"] = html
+        pages.append(("/" + folder, html))
+        rows = incident_rows([issue])
+        files[folder + "incidents.csv"] = to_csv(rows)
+        files[folder + "incidents.json"] = to_json(rows)
+
+    files["index.html"] = render_index(theme, project)
+    histories = governorate_histories(project)
+    for history in histories:
+        files[f"governorates/{history.slug}.html"] = theme.render(
+            "web/governorate.html",
+            history=history,
+            count=len(project.issues),
+            chart=trend_chart(history.series, f"IED incidents in {history.name} per issue"),
+            **_page_context(
+                project,
+                f"{pub.site_url}governorates/{history.slug}.html",
+                f"IED incidents in {history.name}: {history.totals.phrase()}.",
+            ),
+        )
+    files["governorates/index.html"] = theme.render(
+        "web/governorates.html",
+        histories=histories,
+        **_page_context(project, f"{pub.site_url}governorates/", "IED incidents by governorate."),
+    )
+    everything = incident_rows(project.issues)
+    files["data/incidents.csv"] = to_csv(everything)
+    files["data/incidents.json"] = to_json(everything)
+    files["data/index.html"] = theme.render(
+        "web/data.html",
+        issues=project.issues,
+        **_page_context(project, f"{pub.site_url}data/", "Every IED incident, as CSV and JSON."),
+    )
+    files["search.html"] = theme.render(
+        "web/search.html",
+        **_page_context(project, f"{pub.site_url}search.html", f"Search the {pub.title}."),
+    )
+    files["atom.xml"] = render_feed(theme, project)
+    files["sitemap.xml"] = render_sitemap(theme, project, files)
+    files["style.css"] = theme.read("web/style.css")
+    files.update(search_bundle(pages, pub.language.split("-")[0]))
+    return {
+        paths.site_file(name): data.encode("utf-8") if isinstance(data, str) else data
+        for name, data in files.items()
+    }
+
+
+def render_feed(theme: Theme, project: Project) -> str:
+    """The Atom feed: the latest issues with their full content."""
+    latest = list(reversed(project.issues))[:FEED_SIZE]
+    entries = []
+    for issue in latest:
+        context = web_context(project, issue)
+        html = theme.render("web/_article.html", base=context["issue_url"], **context)
+        entries.append(
+            {
+                "title": context["title"],
+                "url": context["issue_url"],
+                "updated": _stamp(issue),
+                "summary": _headlines(issue),
+                "html": html,
+            }
+        )
+    updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
+    return theme.render("web/atom.xml", pub=project.publication, entries=entries, updated=updated)
+
+
+def render_sitemap(theme: Theme, project: Project, files: dict[str, str | bytes]) -> str:
+    """The sitemap: every HTML page, with the issue pages' dates."""
+    pub = project.publication
+    dates = {paths.issue_dir(i) + "index.html": _stamp(i)[:10] for i in project.issues}
+    urls = []
+    for name in sorted(files):
+        if name.endswith(".html"):
+            url = pub.site_url + (
+                name[: -len("index.html")] if name.endswith("index.html") else name
+            )
+            urls.append((url, dates.get(name)))
+    return theme.render("web/sitemap.xml", urls=urls)
