@@ -133,7 +133,7 @@ def test_single_problem_messages(
         (b"number: 328\nperiod: \xff\n", "issue.yaml:2: file is not UTF-8 text; save it as UTF-8"),
         (
             b"number: [328\n",
-            "issue.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'",
+            "issue.yaml:2: invalid YAML: did not find expected ',' or ']'",
         ),
     ],
 )

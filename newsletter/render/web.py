@@ -82,11 +82,12 @@ def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
     pub = project.publication
     files: dict[str, str | bytes] = {}
     pages: list[tuple[str, str]] = []
+    contexts = {issue.id: web_context(project, issue) for issue in project.issues}
     for issue in project.issues:
         folder = paths.issue_dir(issue)
-        html = render_issue_page(theme, web_context(project, issue))
+        html = render_issue_page(theme, contexts[issue.id])
         files[folder + "index.html"] = html
-        pages.append(("/" + folder, html))
+        pages.append((folder + "index.html", html))
         rows = incident_rows([issue])
         files[folder + "incidents.csv"] = to_csv(rows)
         files[folder + "incidents.json"] = to_json(rows)
@@ -122,7 +123,7 @@ def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
         "web/search.html",
         **_page_context(project, f"{pub.site_url}search.html", f"Search the {pub.title}."),
     )
-    files["atom.xml"] = render_feed(theme, project)
+    files["atom.xml"] = render_feed(theme, project, contexts)
     files["sitemap.xml"] = render_sitemap(theme, project, files)
     files["style.css"] = theme.read("web/style.css")
     files.update(search_bundle(pages, pub.language.split("-")[0]))
@@ -132,12 +133,14 @@ def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
     }
 
 
-def render_feed(theme: Theme, project: Project) -> str:
+def render_feed(
+    theme: Theme, project: Project, contexts: dict[str, dict[str, Any]] | None = None
+) -> str:
     """The Atom feed: the latest issues with their full content."""
     latest = list(reversed(project.issues))[:FEED_SIZE]
     entries = []
     for issue in latest:
-        context = web_context(project, issue)
+        context = contexts[issue.id] if contexts else web_context(project, issue)
         html = theme.render("web/_article.html", base=context["issue_url"], **context)
         entries.append(
             {
