@@ -18,21 +18,46 @@ import yaml
 
 # Governorate seats (public coordinates), for incidents placed near them.
 SEATS = {
-    "Anbar": (33.43, 43.30), "Babylon": (32.48, 44.43), "Baghdad": (33.31, 44.37),
-    "Basra": (30.51, 47.78), "Dhi Qar": (31.04, 46.26), "Diwaniyah": (31.99, 44.93),
-    "Diyala": (33.75, 44.64), "Duhok": (36.87, 42.99), "Erbil": (36.19, 44.01),
-    "Karbala": (32.62, 44.02), "Kirkuk": (35.47, 44.39), "Maysan": (31.84, 47.14),
-    "Muthanna": (31.31, 45.28), "Najaf": (32.03, 44.34), "Ninewa": (36.34, 43.13),
-    "Salah ad-Din": (34.60, 43.68), "Sulaymaniyah": (35.56, 45.44), "Wasit": (32.51, 45.82),
+    "Anbar": (33.43, 43.30),
+    "Babylon": (32.48, 44.43),
+    "Baghdad": (33.31, 44.37),
+    "Basra": (30.51, 47.78),
+    "Dhi Qar": (31.04, 46.26),
+    "Diwaniyah": (31.99, 44.93),
+    "Diyala": (33.75, 44.64),
+    "Duhok": (36.87, 42.99),
+    "Erbil": (36.19, 44.01),
+    "Karbala": (32.62, 44.02),
+    "Kirkuk": (35.47, 44.39),
+    "Maysan": (31.84, 47.14),
+    "Muthanna": (31.31, 45.28),
+    "Najaf": (32.03, 44.34),
+    "Ninewa": (36.34, 43.13),
+    "Salah ad-Din": (34.60, 43.68),
+    "Sulaymaniyah": (35.56, 45.44),
+    "Wasit": (32.51, 45.82),
 }
-SUBJECTS = ["the Ministry of Examples", "the Sample Council", "officials in Placeholder Town",
-            "the Fictional Water Board", "the Demonstration Authority", "a spokesperson for the "
-            "Invented Alliance", "the Made-Up Trade Office", "residents of Sample City"]
+SUBJECTS = [
+    "the Ministry of Examples",
+    "the Sample Council",
+    "officials in Placeholder Town",
+    "the Fictional Water Board",
+    "the Demonstration Authority",
+    "a spokesperson for the Invented Alliance",
+    "the Made-Up Trade Office",
+    "residents of Sample City",
+]
 VERBS = ["announced", "reported", "denied", "welcomed", "postponed", "reviewed", "proposed"]
-OBJECTS = ["a plan to repair imaginary bridges", "new figures on fictional harvests",
-           "talks about an invented pipeline", "a study of hypothetical rainfall",
-           "the opening of a pretend clinic", "a budget for placeholder schools",
-           "measures against made-up smuggling", "a review of sample elections"]
+OBJECTS = [
+    "a plan to repair imaginary bridges",
+    "new figures on fictional harvests",
+    "talks about an invented pipeline",
+    "a study of hypothetical rainfall",
+    "the opening of a pretend clinic",
+    "a budget for placeholder schools",
+    "measures against made-up smuggling",
+    "a review of sample elections",
+]
 SECTIONS = ["politics", "security", "humanitarian", "economy"]
 
 
@@ -41,7 +66,9 @@ def _sentence(rng: random.Random) -> str:
 
 
 def _story(rng: random.Random, day: dt.date, length: int) -> str:
-    text = f"On {day:%B} {day.day}, {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}."
+    text = (
+        f"On {day:%B} {day.day}, {rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}."
+    )
     while len(text) < length:
         text += " " + _sentence(rng)
     return text
@@ -66,12 +93,16 @@ def write_publication(folder: Path) -> None:
         "short_name": "SSM",
         "publisher": "The Fictional Institute",
         "site_url": "https://monitor.example.org/",
-        "reference_guide": {"url": "https://monitor.example.org/guide/",
-                            "text": "See the Sample Guide for background.",
-                            "link_text": "Sample Guide"},
-        "subscribe": {"url": "https://monitor.example.org/subscribe/",
-                      "text": "Subscribe to the Sample Security Monitor.",
-                      "link_text": "Subscribe"},
+        "reference_guide": {
+            "url": "https://monitor.example.org/guide/",
+            "text": "See the Sample Guide for background.",
+            "link_text": "Sample Guide",
+        },
+        "subscribe": {
+            "url": "https://monitor.example.org/subscribe/",
+            "text": "Subscribe to the Sample Security Monitor.",
+            "link_text": "Subscribe",
+        },
         "footer": "The Sample Security Monitor is a fictional publication made for tests.",
         "sender": {"name": "Sample Monitor", "address": "monitor@example.org"},
     }
@@ -100,23 +131,30 @@ def write_issue(folder: Path, number: int, end: dt.date, rng: random.Random) -> 
     for _ in range(rng.randint(5, 15)):
         province = rng.choice(list(SEATS))
         lat, lon = SEATS[province]
-        row: dict[str, object] = {"date": rng.choice(days), "province": province,
-                                  "deaths": _count(rng), "injuries": _count(rng)}
+        row: dict[str, object] = {
+            "date": rng.choice(days),
+            "province": province,
+            "deaths": _count(rng),
+            "injuries": _count(rng),
+        }
         if rng.random() < 0.8:
-            row.update(location=f"Sample district {rng.randint(1, 40)}",
-                       lat=round(lat + rng.uniform(-0.05, 0.05), 4),
-                       lon=round(lon + rng.uniform(-0.05, 0.05), 4))
+            row.update(
+                location=f"Sample district {rng.randint(1, 40)}",
+                lat=round(lat + rng.uniform(-0.05, 0.05), 4),
+                lon=round(lon + rng.uniform(-0.05, 0.05), 4),
+            )
         incidents.append(row)
     ied = {"note": "A fictional table for tests.", "incidents": incidents}
     (issue_dir / "ied.yaml").write_text(yaml.safe_dump(ied, sort_keys=False), "utf-8")
     return issue_dir
 
 
-def generate(folder: Path, issues: int = 52, seed: int = 0) -> Path:
+def generate(
+    folder: Path, issues: int = 52, seed: int = 0, first_end: dt.date = dt.date(2016, 1, 7)
+) -> Path:
     """Write a content folder of ``issues`` weekly fictional issues; return the folder."""
     rng = random.Random(seed)
     write_publication(folder)
-    first_end = dt.date(2016, 1, 7)  # a Thursday
     for index in range(issues):
         write_issue(folder, 100 + index, first_end + dt.timedelta(weeks=index), rng)
     return folder
