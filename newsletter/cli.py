@@ -137,11 +137,47 @@ def build(
 @main.command()
 @click.argument("issues", nargs=-1)
 @_content_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: each finding with its source line; json: for other tools.",
+)
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.pass_obj
-def check(run: Runner, issues: tuple[str, ...], content_dir: Path) -> None:
-    """Validate ISSUES (default: all) and report every problem at once."""
-    from newsletter.commands.check import check as do_check
+def check(
+    run: Runner, issues: tuple[str, ...], content_dir: Path, output_format: str, strict: bool
+) -> None:
+    """Validate ISSUES (default: all) and report every problem and warning at once.
 
-    project = run(lambda: do_check(content_dir, issues))
-    _print_warnings(project.warnings)
-    click.echo(f"{len(project.issues)} issue(s) checked: no errors.")
+    Each finding is `path:line:column: field: message`, followed by the line it is about.
+    """
+    from newsletter import report
+    from newsletter.commands.check import check as do_check
+    from newsletter.errors import ContentError
+
+    try:
+        project = do_check(content_dir, issues)
+        findings, count = list(project.warnings), len(project.issues)
+    except ContentError as exc:
+        if run.debug:
+            raise
+        findings, count = list(exc.problems) + list(exc.warnings), -1
+    findings.sort()
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = [f for f in findings if f.severity != "error"]
+    if output_format == "json":
+        click.echo(report.as_json(findings))
+    else:
+        if findings:
+            click.echo(report.as_text(findings), err=bool(errors))
+        summary = f"{len(errors)} error(s), {len(warnings)} warning(s)"
+        if count >= 0:
+            summary = f"{count} issue(s) checked: {summary}."
+        else:
+            summary = f"{summary}; fix the errors before building."
+        click.echo(summary, err=bool(errors))
+    if errors or (strict and warnings):
+        sys.exit(1)

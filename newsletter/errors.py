@@ -31,8 +31,9 @@ class NewsletterError(Exception):
 class ContentError(NewsletterError):
     """The content has one or more problems; all of them are listed."""
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()) -> None:
         self.problems = sorted(problems)
+        self.warnings = sorted(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from newsletter.errors import ContentError, Problem, display_path
+from newsletter.lint import lint_issue
 from newsletter.model import IedTable, Issue, IssueMeta, Publication, Section, SectionEntry
 from newsletter.yamlsource import Document, Loc, read_yaml
 
@@ -112,7 +113,8 @@ def validate(doc: Document, model: type[M], problems: list[Problem]) -> M | None
         for error in exc.errors():
             # Drop pydantic's union-branch and validator-function suffixes from locations.
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            problems.append(doc.problem(loc, _message(error, model)))
+            at_key = error["type"] in ("extra_forbidden", "missing")
+            problems.append(doc.problem(loc, _message(error, model), at_key=at_key))
         return None
 
 
@@ -133,6 +135,7 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
     meta_doc, meta = _read(folder / "issue.yaml", IssueMeta, problems)
     ied_doc, ied = _read(folder / "ied.yaml", IedTable, problems)
     entries: list[SectionEntry] = []
+    section_docs: dict[str, Document] = {}
     if meta is not None and meta_doc is not None:
         _check_period(folder, meta_doc, meta, problems)
         for index, slug in enumerate(meta.sections):
@@ -144,9 +147,10 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
                     )
                 )
                 continue
-            _, section = _read(path, Section, problems)
-            if section is not None:
+            section_doc, section = _read(path, Section, problems)
+            if section is not None and section_doc is not None:
                 entries.append(SectionEntry(slug=slug, section=section))
+                section_docs[slug] = section_doc
         listed = set(meta.sections)
         for path in sorted((folder / "sections").glob("*.yaml")):
             if path.stem not in listed:
@@ -154,6 +158,7 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
                     meta_doc.problem(
                         ("sections",),
                         f'sections/{path.name} is not listed; add "{path.stem}" to sections',
+                        at_key=True,
                     )
                 )
         seen: set[str] = set()
@@ -163,9 +168,12 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
             seen.add(slug)
         if ied is not None and ied_doc is not None and meta.period.start <= meta.period.end:
             _check_incident_dates(ied_doc, ied, meta, problems)
-    if len(problems) > before or meta is None or ied is None:
+    failed = any(p.severity == "error" for p in problems[before:])
+    if failed or meta is None or ied is None or meta_doc is None or ied_doc is None:
         return None
-    return Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
+    issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
+    problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs))
+    return issue
 
 
 def _check_period(folder: Path, doc: Document, meta: IssueMeta, problems: list[Problem]) -> None:
@@ -236,7 +244,7 @@ def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
     problems.extend(check_places(content_dir, issues))
     errors = [p for p in problems if p.severity == "error"]
     if errors or publication is None:
-        raise ContentError(errors)
+        raise ContentError(errors, [p for p in problems if p.severity != "error"])
     warnings = tuple(p for p in problems if p.severity != "error")
     issues.sort(key=lambda i: i.period.end)
     log.info("loaded %d issue(s) from %s", len(issues), display_path(content_dir))

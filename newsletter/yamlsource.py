@@ -25,6 +25,7 @@ class Document:
     path: Path
     data: Any
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def shown(self) -> str:
@@ -43,9 +44,11 @@ class Document:
             loc = loc[:-1]
         return self.marks.get((), (1, 1))
 
-    def problem(self, loc: Loc, message: str, severity: str = "error") -> Problem:
-        """Build a problem located at ``loc`` in this file."""
-        line, column = self.position(loc)
+    def problem(
+        self, loc: Loc, message: str, severity: str = "error", at_key: bool = False
+    ) -> Problem:
+        """Build a problem located at the value of ``loc`` (or at its key) in this file."""
+        line, column = self.position(loc) if at_key or loc not in self.values else self.values[loc]
         return Problem(self.shown, line, format_loc(loc), message, severity, column)
 
 
@@ -77,7 +80,7 @@ class _Walker:
         self.problems: list[Problem] = []
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.doc.marks[loc] = _mark(node)
+        self.doc.marks[loc] = self.doc.values[loc] = _mark(node)
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
             # Our walk builds collections itself, so it must refuse tags PyYAML would refuse.
             raise yaml.constructor.ConstructorError(

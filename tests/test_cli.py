@@ -19,25 +19,39 @@ def test_check_reports_and_exits_1_without_traceback(project: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--content", str(project)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert result.output.splitlines() == [
-        f"{project}/issues/2021-11-11/ied.yaml:24: incidents[3].deaths: expected a whole number, "
-        'a range like 2-3, "at least N" or "unknown"; got "two"',
-        "1 problem found; nothing was written.",
+    lines = result.output.splitlines()
+    assert lines[:3] == [
+        f"{project}/issues/2021-11-11/ied.yaml:24:13: incidents[3].deaths: expected a whole "
+        'number, a range like 2-3, "at least N" or "unknown"; got "two"',
+        "        deaths: two",
+        "                ^",
     ]
+    assert lines[-1] == "1 error(s), 0 warning(s); fix the errors before building."
 
 
 def test_check_passes_on_the_sample(project: Path) -> None:
     result = CliRunner().invoke(main, ["check", "--content", str(project)])
     assert result.exit_code == 0, result.output
     ied = f"{project}/issues/2021-11-11/ied.yaml"
+    security = f"{project}/issues/2021-11-11/sections/security.yaml"
     assert result.output.splitlines() == [
         # Two rows of the sample have no place the map can find (see tests/test_map.py).
-        f'warning: {ied}:22: incidents[3].location: "Turkalan subdistrict" was not found for '
+        f'{ied}:22:15: warning: incidents[3].location: "Turkalan subdistrict" was not found for '
         "Kirkuk in the gazetteer or GeoNames, so the map shades all of Kirkuk; add lat and lon "
         f"here, or the place to {project}/gazetteer.yaml",
-        f"warning: {ied}:26: incidents[4]: no location, so the map shades all of Diwaniyah; "
+        "        location: Turkalan subdistrict",
+        "                  ^",
+        f"{ied}:26:5: warning: incidents[4]: no location, so the map shades all of Diwaniyah; "
         "add location, lat and lon here to place it",
-        "1 issue(s) checked: no errors.",
+        "      - date: 2021-11-08",
+        "        ^",
+        # The takeaway also counts a grenade: the editor is asked to confirm.
+        f'{security}:4:12: warning: takeaway.summary: the takeaway says "killed three Iraqis '
+        'and wounded nine", but the IED table totals 3 killed and 7 injured; confirm the '
+        "takeaway counts more than the table (a grenade, say) or correct it",
+        "      summary: |-",
+        "               ^",
+        "1 issue(s) checked: 0 error(s), 3 warning(s).",
     ]
 
 

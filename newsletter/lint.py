@@ -1,0 +1,180 @@
+"""Warnings: content that is valid but probably not what the editor meant.
+
+They never stop a build; ``newsletter check --strict`` makes them fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from newsletter.compute import totals
+from newsletter.errors import Problem
+from newsletter.model import Issue
+from newsletter.yamlsource import Document
+
+MONTHS = {
+    name: number
+    for number, name in enumerate(
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
+        start=1,
+    )
+}
+_OPENING = re.compile(r"^\s*On (" + "|".join(MONTHS) + r") (\d{1,2})\b")
+NUMBER_WORDS = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_NUMBER = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
+_KILLED = re.compile(rf"\bkill(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
+_WOUNDED = re.compile(rf"\b(?:wound|injur)(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
+PLACEHOLDER = "TODO"
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else NUMBER_WORDS[text.lower()]
+
+
+def _opening_date(story: str, period_end: dt.date) -> tuple[str, dt.date] | None:
+    match = _OPENING.match(story)
+    if not match:
+        return None
+    month, day = MONTHS[match[1]], int(match[2])
+    # The year is not written: take the one that puts the date nearest the period.
+    candidates = []
+    for year in (period_end.year - 1, period_end.year, period_end.year + 1):
+        try:
+            candidates.append(dt.date(year, month, day))
+        except ValueError:
+            continue
+    if not candidates:
+        return None
+    return f"{match[1]} {day}", min(candidates, key=lambda d: abs((d - period_end).days))
+
+
+def lint_issue(
+    issue: Issue, meta: Document, ied: Document, sections: dict[str, Document]
+) -> list[Problem]:
+    """Return the warnings for one valid issue."""
+    found: list[Problem] = []
+    start, end = issue.period.start, issue.period.end
+    for entry in issue.sections:
+        doc = sections[entry.slug]
+        section = entry.section
+        if not section.stories:
+            found.append(doc.problem(("stories",), "the section has no stories yet", "warning"))
+        if PLACEHOLDER in section.title:
+            found.append(doc.problem(("title",), "the title is still a placeholder", "warning"))
+        for index, story in enumerate(section.stories):
+            opening = _opening_date(story, end)
+            if opening and not start <= opening[1] <= end:
+                found.append(
+                    doc.problem(
+                        ("stories", index),
+                        f'the story opens with "On {opening[0]}", outside the period '
+                        f"({start} to {end})",
+                        "warning",
+                    )
+                )
+        if section.takeaway:
+            found += _takeaway_casualties(issue, doc, section.takeaway.summary)
+    raw_rows = ied.data.get("incidents") if isinstance(ied.data, dict) else None
+    seen: dict[str, int] = {}
+    for index, incident in enumerate(issue.ied.incidents):
+        raw = raw_rows[index] if isinstance(raw_rows, list) else {}
+        written = raw.get("province") if isinstance(raw, dict) else None
+        if isinstance(written, str) and written != incident.province:
+            found.append(
+                ied.problem(
+                    ("incidents", index, "province"),
+                    f'"{written}" is written "{incident.province}" in this publication',
+                    "warning",
+                )
+            )
+        key = repr(
+            (
+                incident.date,
+                incident.location,
+                incident.province,
+                str(incident.deaths),
+                str(incident.injuries),
+                incident.type,
+                incident.lat,
+                incident.lon,
+            )
+        )
+        if key in seen:
+            found.append(
+                ied.problem(
+                    ("incidents", index),
+                    f"this row repeats incidents[{seen[key]}] exactly; is it the same incident?",
+                    "warning",
+                )
+            )
+        seen.setdefault(key, index)
+    return found
+
+
+def _takeaway_casualties(issue: Issue, doc: Document, summary: str) -> list[Problem]:
+    """Compare a takeaway's IED casualty figures with the table's totals, quoting both."""
+    found: list[Problem] = []
+    table = totals(issue.ied.incidents)
+    for sentence in re.split(r"(?<=[.!?])\s+", summary):
+        if not re.search(r"\bIEDs?\b", sentence):
+            continue
+        killed = _KILLED.search(sentence)
+        wounded = _WOUNDED.search(sentence)
+        deaths, injuries = table.deaths, table.injuries
+        differs = (
+            killed is not None and (not deaths.exact or _number(killed[1]) != deaths.low)
+        ) or (wounded is not None and (not injuries.exact or _number(wounded[1]) != injuries.low))
+        matches = [m for m in (killed, wounded) if m is not None]
+        if differs and matches:
+            quote = sentence[min(m.start() for m in matches) : max(m.end() for m in matches)]
+            found.append(
+                doc.problem(
+                    ("takeaway", "summary"),
+                    f'the takeaway says "{quote}", but the IED table totals '
+                    f"{table.deaths} killed and {table.injuries} injured; confirm the takeaway "
+                    "counts more than the table (a grenade, say) or correct it",
+                    "warning",
+                )
+            )
+    return found
