@@ -181,3 +181,30 @@ def check(
         click.echo(summary, err=bool(errors))
     if errors or (strict and warnings):
         sys.exit(1)
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f'expected a date like 2021-11-18; got "{value}"') from None
+
+
+@main.command()
+@_content_options
+@click.option("--start", callback=_date, help="First day of the period (default: continue).")
+@click.option("--end", callback=_date, help="Last day of the period (default: same length).")
+@click.pass_obj
+def new(run: Runner, content_dir: Path, start: Any, end: Any) -> None:
+    """Start the next issue from the latest one: number, period, sections, empty table."""
+    from newsletter.commands.new import new_issue
+
+    created = run(lambda: new_issue(content_dir, start, end))
+    click.echo(
+        f"Created issue {created.number} ({created.start} to {created.end}) in {created.folder}"
+    )
+    click.echo("Fill in the sections and the IED table, then run: newsletter check")

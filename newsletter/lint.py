@@ -114,6 +114,12 @@ def lint_issue(
                     )
                 )
         if section.takeaway:
+            if PLACEHOLDER in section.takeaway.summary:
+                found.append(
+                    doc.problem(
+                        ("takeaway", "summary"), "the takeaway is still a placeholder", "warning"
+                    )
+                )
             found += _takeaway_casualties(issue, doc, section.takeaway.summary)
     raw_rows = ied.data.get("incidents") if isinstance(ied.data, dict) else None
     seen: dict[str, int] = {}

@@ -60,3 +60,27 @@ def atomic_write(target: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def create_files(files: dict[Path, str]) -> None:
+    """Create new files, all or none: refuse if any exists, so nothing is ever overwritten."""
+    existing = [path for path in files if path.exists()]
+    if existing or any(
+        path.parent.exists()
+        and path.parent.name != "sections"
+        and (path.parent / "issue.yaml").exists()
+        for path in files
+    ):
+        taken = existing[0] if existing else next(iter(files)).parent
+        raise OutputError(f"{taken} already exists; nothing was created")
+    created: list[Path] = []
+    try:
+        for path, text in files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as handle:  # "x": fail if it appeared meanwhile
+                handle.write(text)
+            created.append(path)
+    except OSError as exc:
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise OutputError(f"cannot create {exc.filename}: {exc.strerror}") from exc
