@@ -208,3 +208,26 @@ def new(run: Runner, content_dir: Path, start: Any, end: Any) -> None:
         f"Created issue {created.number} ({created.start} to {created.end}) in {created.folder}"
     )
     click.echo("Fill in the sections and the IED table, then run: newsletter check")
+
+
+@main.command()
+@click.argument("issue", required=False)
+@_content_options
+@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.pass_obj
+def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
+    """Preview ISSUE (default: the latest) on 127.0.0.1, rebuilt and reloaded on every save."""
+    import time
+
+    from newsletter.serve import PreviewServer
+
+    server = run(lambda: PreviewServer(content_dir, port, issue))
+    server.start()
+    click.echo(f"Previewing at {server.url} (Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+    finally:
+        server.stop()

@@ -22,7 +22,7 @@ def site_file(relative: str) -> str:
 
 def email_file(issue: Issue, name: str) -> str:
     """The output path of one of an issue's email files."""
-    return f"email/{issue.id}/{name}"
+    return email_file_name(issue.id, name)
 
 
 def issue_url(publication: Publication, issue: Issue) -> str:
@@ -33,3 +33,8 @@ def issue_url(publication: Publication, issue: Issue) -> str:
 def pdf_url(publication: Publication, issue: Issue) -> str:
     """Where the PDF edition is published, beside the issue's page."""
     return issue_url(publication, issue) + pdf_name(publication, issue)
+
+
+def email_file_name(issue_id: str, name: str) -> str:
+    """The output path of one of an issue's email files, from the issue's id."""
+    return f"email/{issue_id}/{name}"
