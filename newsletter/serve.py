@@ -109,6 +109,7 @@ class PreviewServer:
         bound = functools.partial(handler, directory=str(self.preview.folder))
         self.server = ThreadingHTTPServer(("127.0.0.1", port), bound)
         self._stop = threading.Event()
+        self._watching = threading.Event()
         self._threads: list[threading.Thread] = []
 
     @property
@@ -123,8 +124,14 @@ class PreviewServer:
         templates = templates_for(self.preview.content_dir)
         if templates.is_dir():
             watched.append(templates)
-        for _changes in watch(*watched, stop_event=self._stop, debounce=200, rust_timeout=500):
-            self.preview.rebuild()
+        # yield_on_timeout: the first (empty) yield tells start() that watching has begun, so
+        # a save made right after start() is never missed.
+        for changes in watch(
+            *watched, stop_event=self._stop, debounce=200, rust_timeout=300, yield_on_timeout=True
+        ):
+            self._watching.set()
+            if changes:
+                self.preview.rebuild()
 
     def start(self) -> None:
         """Build once, then serve and watch in background threads."""
@@ -133,6 +140,7 @@ class PreviewServer:
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._watching.wait(timeout=10)
 
     def stop(self) -> None:
         """Stop serving and watching, and remove the preview's files."""

@@ -74,13 +74,27 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2
 
 
 class _Walker:
-    def __init__(self, doc: Document, loader: Any) -> None:
+    def __init__(self, doc: Document, loader: Any, lines: list[str]) -> None:
         self.doc = doc
         self.loader = loader
+        self.lines = lines
         self.problems: list[Problem] = []
 
+    def _value_mark(self, node: yaml.Node) -> tuple[int, int]:
+        line, column = _mark(node)
+        # A block scalar (| or >) starts at its indicator; point at its first line of text.
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.style in ("|", ">")
+            and line < len(self.lines)
+        ):
+            text = self.lines[line]
+            return line + 1, len(text) - len(text.lstrip()) + 1
+        return line, column
+
     def build(self, node: yaml.Node, loc: Loc) -> Any:
-        self.doc.marks[loc] = self.doc.values[loc] = _mark(node)
+        self.doc.marks[loc] = _mark(node)
+        self.doc.values[loc] = self._value_mark(node)
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
             # Our walk builds collections itself, so it must refuse tags PyYAML would refuse.
             raise yaml.constructor.ConstructorError(
@@ -142,7 +156,7 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         if node is None:
             return None, [Problem(shown, 1, "", "file is empty; expected a mapping of fields")]
         doc = Document(path, None)
-        walker = _Walker(doc, loader)
+        walker = _Walker(doc, loader, text.splitlines())
         doc.data = walker.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
