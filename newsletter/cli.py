@@ -165,9 +165,9 @@ def check(
         if run.debug:
             raise
         findings, count = list(exc.problems) + list(exc.warnings), -1
-    findings.sort()
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity != "error"]
+    errors = sorted(f for f in findings if f.severity == "error")
+    warnings = sorted(f for f in findings if f.severity != "error")
+    findings = errors + warnings  # errors first: they are what stops the build
     if output_format == "json":
         click.echo(report.as_json(findings))
     else:

@@ -34,7 +34,7 @@ def _iso_date(value: Any) -> dt.date:
 
 def _governorate(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected the name of a governorate; got {value!r}")
+        raise ValueError(f"expected the name of a governorate; got {_describe(value)}")
     house = house_spelling(value)
     if house is None:
         names = ", ".join(GOVERNORATES)

@@ -38,9 +38,12 @@ class Output:
             target = root / relative
             if not target.resolve().is_relative_to(root):
                 raise OutputError(f"refusing to write outside the output folder: {relative}")
-            if target.is_file() and target.read_bytes() == data:
-                continue
-            atomic_write(target, data)
+            try:
+                if target.is_file() and target.read_bytes() == data:
+                    continue
+                atomic_write(target, data)
+            except OSError as exc:
+                raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
             written.append(target)
         log.info("wrote %d file(s), %d unchanged", len(written), len(self.files) - len(written))
         return written
