@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -231,3 +232,95 @@ def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
         click.echo("Stopped.")
     finally:
         server.stop()
+
+
+@main.command()
+@click.argument("issue")
+@click.option(
+    "--subscribers",
+    "subscribers_csv",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with an email column, optionally name and others.",
+)
+@_content_options
+@_output_option
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where the send log lives [default: state/ beside the content folder].",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Count and show one sample message; connect to nothing."
+)
+@click.option("--test-to", metavar="ADDRESS", help="Send one proof to ADDRESS (not logged).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--report", "show_report", is_flag=True, help="Print sent, failed and pending.")
+@click.option("--rate", type=float, default=0.0, help="At most this many messages per second.")
+@click.option("--greeting", default=None, help='A greeting with {name}, e.g. "Dear {name},".')
+@click.pass_obj
+def send(
+    run: Runner,
+    issue: str,
+    subscribers_csv: Path | None,
+    content_dir: Path,
+    output_dir: Path,
+    state_dir: Path | None,
+    dry_run: bool,
+    test_to: str | None,
+    yes: bool,
+    show_report: bool,
+    rate: float,
+    greeting: str | None,
+) -> None:
+    """Send ISSUE to every subscriber once: resumable after any crash, never twice.
+
+    SMTP settings come from the smtp: block of newsletter.yaml or NEWSLETTER_SMTP_HOST,
+    NEWSLETTER_SMTP_PORT, NEWSLETTER_SMTP_SECURITY (none, starttls, ssl), NEWSLETTER_SMTP_USER
+    and NEWSLETTER_SMTP_PASSWORD. Unsubscribe links are signed with
+    NEWSLETTER_UNSUBSCRIBE_SECRET.
+    """
+    from newsletter.commands import send as sending
+
+    del output_dir  # sending renders from the content, so cleaning output/ changes nothing
+    if show_report:
+        found = run(lambda: sending.report(content_dir, issue, state_dir, subscribers_csv))
+        click.echo(f"sent: {found.sent}\nfailed: {found.failed}\npending: {found.pending}")
+        for email, detail in found.failures:
+            click.echo(f"  failed {email}: {detail}")
+        return
+    if subscribers_csv is None and not test_to:
+        raise click.UsageError("give --subscribers FILE.csv (or --test-to ADDRESS, or --report)")
+    if subscribers_csv is None:
+        subscribers_csv = Path(os.devnull)
+    the_plan = run(lambda: sending.plan(content_dir, issue, subscribers_csv, state_dir))
+    for problem in the_plan.skipped:
+        click.echo(f"skipped: {problem}", err=True)
+    the_plan.message = run(lambda: sending.render_message(the_plan))
+    if test_to:
+        run(lambda: sending.send_test(the_plan, test_to, greeting))
+        click.echo(f"Sent a test message to {test_to}.")
+        return
+    summary = (
+        f"{len(the_plan.to_send)} to send, {the_plan.already} already done, "
+        f"{len(the_plan.suppressed)} suppressed, {len(the_plan.skipped)} skipped"
+    )
+    if dry_run:
+        click.echo(f"Dry run: {summary}. Nothing was sent. A sample message follows.\n")
+        click.echo(run(lambda: sending.sample(the_plan, greeting)).decode("utf-8", "replace"))
+        return
+    if not the_plan.to_send:
+        click.echo(f"Nothing to send: {summary}.")
+        return
+    if not yes:
+        click.confirm(
+            f"Send {the_plan.issue.number} to {len(the_plan.to_send)} recipient(s)?", abort=True
+        )
+    with click.progressbar(length=len(the_plan.to_send), label="Sending", file=sys.stderr) as bar:
+        result = run(lambda: sending.deliver(the_plan, greeting, rate, progress=bar.update))
+    click.echo(f"Sent {result.sent}, failed {len(result.failed)} ({result.retried} retries).")
+    for email, detail in result.failed:
+        click.echo(f"  failed {email}: {detail}", err=True)
+    if result.failed:
+        sys.exit(1)

@@ -149,6 +149,15 @@ class PdfSettings(Strict):
     paper: Literal["A4", "letter"] = "A4"
 
 
+class SmtpSettings(Strict):
+    """Where delivery connects. The password never goes here: NEWSLETTER_SMTP_PASSWORD."""
+
+    host: Text = "localhost"
+    port: Annotated[int, Field(gt=0, lt=65536, strict=True)] = 25
+    security: Literal["none", "starttls", "ssl"] = "none"
+    user: str | None = None
+
+
 class Publication(Strict):
     """The publication: ``content/newsletter.yaml``."""
 
@@ -166,6 +175,7 @@ class Publication(Strict):
     date_formats: DateFormats = DateFormats()
     email: EmailSettings = EmailSettings()
     pdf: PdfSettings = PdfSettings()
+    smtp: SmtpSettings | None = None
 
 
 class Period(Strict):

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import mjml
+from markupsafe import Markup
 
 from newsletter.errors import RenderError
-from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
+from newsletter.mail import GREETING_HTML, GREETING_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from newsletter.mail.inline import Size, inline_css, measure
 from newsletter.mail.text import markdown_to_text, text_table, wrap
 from newsletter.theme import Theme
@@ -70,6 +71,8 @@ def email_context(context: dict[str, Any], short: bool = False) -> dict[str, Any
         "short": short,
         "pdf_attached": settings.pdf == "attach",
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "greeting": GREETING_PLACEHOLDER,
+        "greeting_html": Markup(GREETING_HTML),
         "wrap": wrap,
         "md_text": markdown_to_text,
         "rule": _rule,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from newsletter import paths
 from newsletter.loader import Project
-from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
+from newsletter.mail import fill
 from newsletter.mail.message import build_message
 from newsletter.model import Issue
 from newsletter.render.context import issue_context
@@ -29,6 +29,11 @@ class RenderedIssue:
 
 
 EDITIONS = ("email", "pdf", "web")
+
+
+def standalone(body: str, unsubscribe: str) -> str:
+    """The email as a file to open or forward: no greeting, the general unsubscribe page."""
+    return fill(body, "", unsubscribe)
 
 
 def render_issue(
@@ -61,11 +66,11 @@ def render_issue(
     unsubscribe = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
     result.add(
         paths.email_file(issue, "email.html"),
-        edition.html.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe),
+        standalone(edition.html, unsubscribe),
     )
     result.add(
         paths.email_file(issue, "email.txt"),
-        edition.text.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe),
+        standalone(edition.text, unsubscribe),
     )
     images: list[InlineImage] = []
     message_edition = edition
