@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -292,8 +291,6 @@ def send(
         return
     if subscribers_csv is None and not test_to:
         raise click.UsageError("give --subscribers FILE.csv (or --test-to ADDRESS, or --report)")
-    if subscribers_csv is None:
-        subscribers_csv = Path(os.devnull)
     the_plan = run(lambda: sending.plan(content_dir, issue, subscribers_csv, state_dir))
     for problem in the_plan.skipped:
         click.echo(f"skipped: {problem}", err=True)

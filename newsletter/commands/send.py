@@ -63,14 +63,14 @@ def state_for(content_dir: Path, state_dir: Path | None) -> Path:
 
 
 def plan(
-    content_dir: Path, issue_name: str, subscribers_csv: Path, state_dir: Path | None = None
+    content_dir: Path, issue_name: str, subscribers_csv: Path | None, state_dir: Path | None = None
 ) -> SendPlan:
     """Load everything a send needs and work out who is still to receive the issue."""
     project = load_project(content_dir, [issue_name])
     chosen = select(project, [issue_name])
     issue = chosen[0]
     state = state_for(content_dir, state_dir)
-    subscribers, skipped = read_subscribers(subscribers_csv)
+    subscribers, skipped = read_subscribers(subscribers_csv) if subscribers_csv else ([], [])
     suppressed_list = read_suppressed(state / "suppressed.csv")
     statuses: dict[str, str] = {}
     if (state / "sends.sqlite").exists():

@@ -43,20 +43,17 @@ def render_issue(
     pub = project.publication
     context = issue_context(project, issue)
     result = RenderedIssue()
-    want_pdf = "pdf" in editions or ("email" in editions and pub.email.pdf == "attach")
-    if not want_pdf:
-        return result
-
-    print_html = render_print_html(theme, context)
-    pdf = render_pdf(
-        print_html,
-        base_dir=project.content_dir / "issues" / issue.id,
-        roots=[project.content_dir, *theme.search_path],
-        metadata={"title": context["title"]},
-    )
-    site_dir = paths.issue_dir(issue)
     pdf_name = paths.pdf_name(pub, issue)
-    result.add(paths.site_file(site_dir + pdf_name), pdf)
+    pdf = b""
+    if "pdf" in editions or ("email" in editions and pub.email.pdf == "attach"):
+        print_html = render_print_html(theme, context)
+        pdf = render_pdf(
+            print_html,
+            base_dir=project.content_dir / "issues" / issue.id,
+            roots=[project.content_dir, *theme.search_path],
+            metadata={"title": context["title"]},
+        )
+        result.add(paths.site_file(paths.issue_dir(issue) + pdf_name), pdf)
     if "email" not in editions:
         return result
 

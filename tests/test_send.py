@@ -1,0 +1,312 @@
+"""Sending to subscribers through a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from smtp_server import SmtpServer
+from test_validation import edit
+
+from newsletter.cli import main
+from newsletter.commands import send as sending
+from newsletter.send.tokens import token, verify
+
+SECRET = "a-test-secret-of-enough-length"
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        monkeypatch.setenv("NEWSLETTER_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("NEWSLETTER_SMTP_PORT", str(server.port))
+        monkeypatch.setenv("NEWSLETTER_SMTP_SECURITY", "none")
+        monkeypatch.setenv("NEWSLETTER_UNSUBSCRIBE_SECRET", SECRET)
+        yield server
+
+
+@pytest.fixture
+def light(project: Path) -> Path:
+    """The sample with the PDF linked, not attached: smaller messages, quicker tests."""
+    edit(project / "newsletter.yaml", "date_formats:", "email:\n  pdf: link\ndate_formats:")
+    return project
+
+
+def subscribers(folder: Path, count: int, extra: str = "") -> Path:
+    path = folder / "subscribers.csv"
+    rows = "".join(f"reader{i}@example.org,Reader {i}\n" for i in range(count))
+    path.write_text("email,name\n" + rows + extra, encoding="utf-8")
+    return path
+
+
+def run_send(content: Path, csv: Path, state: Path, *extra: str) -> tuple[int, str]:
+    args = [
+        "send",
+        "328",
+        "--content",
+        str(content),
+        "--subscribers",
+        str(csv),
+        "--state",
+        str(state),
+        "--yes",
+        *extra,
+    ]
+    result = CliRunner().invoke(main, args)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def report(content: Path, state: Path, csv: Path) -> str:
+    result = CliRunner().invoke(
+        main,
+        [
+            "send",
+            "328",
+            "--report",
+            "--content",
+            str(content),
+            "--state",
+            str(state),
+            "--subscribers",
+            str(csv),
+        ],
+    )
+    return result.output
+
+
+def test_thousand_recipients_each_get_exactly_one_copy(
+    smtp: SmtpServer, light: Path, tmp_path: Path
+) -> None:
+    csv = subscribers(tmp_path, 1000)
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 0, output
+    assert "Sent 1000, failed 0 (0 retries)." in output
+    copies = smtp.box.copies_by_recipient()
+    assert len(copies) == 1000 and set(copies.values()) == {1}
+    assert all(len(ids) == 1 for ids in smtp.box.ids_by_recipient().values())
+    assert report(light, tmp_path / "state", csv) == "sent: 1000\nfailed: 0\npending: 0\n"
+    # Running again sends nothing: everyone is confirmed.
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert output.endswith(
+        "Nothing to send: 0 to send, 1000 already done, 0 suppressed, 0 skipped.\n"
+    )
+    assert len(smtp.box.copies) == 1000
+
+
+def test_temporary_failures_are_retried_and_permanent_ones_recorded(
+    smtp: SmtpServer, light: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sending.time, "sleep", lambda _seconds: None)  # no real backoff waits
+    csv = subscribers(tmp_path, 20)
+    smtp.box.temporary = {"reader3@example.org": 2, "reader7@example.org": 1}
+    smtp.box.permanent = {"reader11@example.org"}
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 1
+    assert "Sent 19, failed 1 (3 retries)." in output
+    assert "failed reader11@example.org: 550 5.1.1 No such user" in output
+    assert smtp.box.copies_by_recipient()["reader3@example.org"] == 1
+    assert "reader11@example.org" not in smtp.box.copies_by_recipient()
+    assert report(light, tmp_path / "state", csv) == (
+        "sent: 19\nfailed: 1\npending: 0\n  failed reader11@example.org: 550 5.1.1 No such user\n"
+    )
+
+
+def test_a_dropped_connection_is_reopened(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    csv = subscribers(tmp_path, 30)
+    smtp.box.drop_at = {5, 17}
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 0, output
+    assert "Sent 30, failed 0 (2 retries)." in output
+    assert set(smtp.box.copies_by_recipient().values()) == {1}
+    assert len(smtp.box.copies_by_recipient()) == 30
+
+
+def test_killed_mid_send_and_run_again(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    csv = subscribers(tmp_path, 300)
+    state = tmp_path / "state"
+    command = [
+        sys.executable,
+        "-m",
+        "newsletter",
+        "send",
+        "328",
+        "--content",
+        str(light),
+        "--subscribers",
+        str(csv),
+        "--state",
+        str(state),
+        "--yes",
+    ]
+    process = subprocess.Popen(
+        command, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while len(smtp.box.copies) < 40 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    delivered_before = len(smtp.box.copies)
+    assert 40 <= delivered_before < 300  # it really was cut off mid-send
+    assert report(light, state, csv).splitlines()[2] != "pending: 0"
+    rerun = subprocess.run(command, env=os.environ.copy(), capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    by_recipient = smtp.box.ids_by_recipient()
+    assert len(by_recipient) == 300  # nobody is missing
+    assert all(len(ids) == 1 for ids in by_recipient.values())  # one distinct message each
+    assert max(smtp.box.copies_by_recipient().values()) <= 2  # at most the in-flight one twice
+    assert report(light, state, csv) == "sent: 300\nfailed: 0\npending: 0\n"
+
+
+def test_invalid_duplicate_and_suppressed_addresses_are_skipped(
+    smtp: SmtpServer, light: Path, tmp_path: Path
+) -> None:
+    csv = subscribers(tmp_path, 3, extra="not-an-address,X\nREADER1@example.org,Again\n")
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "suppressed.csv").write_text(
+        "email,reason\nreader2@example.org,unsubscribed\n", encoding="utf-8"
+    )
+    code, output = run_send(light, csv, state)
+    assert code == 0, output
+    lines = output.splitlines()
+    assert (
+        f'skipped: {csv}:5: email: "not-an-address" is not a valid address: '
+        "An email address must have an @-sign." in lines
+    )
+    assert f"skipped: {csv}:6: email: reader1@example.org is already listed on line 3" in lines
+    assert sorted(smtp.box.copies_by_recipient()) == ["reader0@example.org", "reader1@example.org"]
+
+
+def test_dry_run_connects_to_nothing(
+    light: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSLETTER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("NEWSLETTER_SMTP_PORT", "1")  # nothing listens there
+    csv = subscribers(tmp_path, 5)
+    code, output = run_send(
+        light, csv, tmp_path / "state", "--dry-run", "--greeting", "Dear {name},"
+    )
+    assert code == 0, output
+    assert output.startswith("Dry run: 5 to send, 0 already done, 0 suppressed, 0 skipped.")
+    assert "To: Reader 0 <reader0@example.org>" in output
+    assert "Dear Reader 0," in output
+    assert not (tmp_path / "state" / "sends.sqlite").exists()
+
+
+def test_test_message_is_not_logged(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "send",
+            "328",
+            "--content",
+            str(light),
+            "--test-to",
+            "editor@example.org",
+            "--state",
+            str(tmp_path / "state"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert smtp.box.copies_by_recipient() == {"editor@example.org": 1}
+    assert not (tmp_path / "state" / "sends.sqlite").exists()
+
+
+def test_confirmation_is_asked(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    csv = subscribers(tmp_path, 4)
+    result = CliRunner().invoke(
+        main,
+        [
+            "send",
+            "328",
+            "--content",
+            str(light),
+            "--subscribers",
+            str(csv),
+            "--state",
+            str(tmp_path / "state"),
+        ],
+        input="n\n",
+    )
+    assert "Send 328 to 4 recipient(s)? [y/N]" in result.output
+    assert result.exit_code == 1
+    assert smtp.box.copies == []
+
+
+def test_personal_message_headers_and_links(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    import email
+    from email.policy import default
+
+    from newsletter.loader import load_project
+
+    csv = subscribers(tmp_path, 1)
+    plan = sending.plan(light, "328", csv, tmp_path / "state")
+    plan.message = sending.render_message(plan)
+    data = sending.message_for(plan, plan.to_send[0], SECRET, "Dear {name},")
+    msg = email.message_from_bytes(data, policy=default)
+    expected_token = token(SECRET, "reader0@example.org")
+    url = f"https://enablingpeace.org/ishm/unsubscribe/?email=reader0%40example.org&token={expected_token}"
+    assert (
+        msg["List-Unsubscribe"] == f"<{url}>, <mailto:ishm@enablingpeace.org?subject=unsubscribe>"
+    )
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    html = next(p for p in msg.walk() if p.get_content_type() == "text/html").get_content()
+    assert url.replace("&", "&amp;") in html
+    assert '<p class="greeting">Dear Reader 0,</p>' in html
+    assert verify(SECRET, "reader0@example.org", expected_token)
+    assert not verify(SECRET, "reader1@example.org", expected_token)
+    pub = load_project(light).publication
+    assert msg["Message-ID"] == sending.message_id(pub, plan.issue, "reader0@example.org")
+
+
+def test_secret_is_required_to_send(
+    light: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NEWSLETTER_UNSUBSCRIBE_SECRET", raising=False)
+    code, output = run_send(light, subscribers(tmp_path, 1), tmp_path / "state")
+    assert code == 1
+    assert output.splitlines()[-1] == (
+        "error: set NEWSLETTER_UNSUBSCRIBE_SECRET (16 characters or more) to sign unsubscribe links"
+    )
+
+
+def test_password_is_never_printed_or_logged(
+    smtp: SmtpServer,
+    light: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from newsletter.send.smtp import config_from
+
+    monkeypatch.setenv("NEWSLETTER_SMTP_PASSWORD", "hunter2-very-secret")
+    assert "hunter2" not in repr(config_from(None))
+    with caplog.at_level(logging.DEBUG):
+        result = CliRunner().invoke(
+            main,
+            [
+                "-v",
+                "send",
+                "328",
+                "--content",
+                str(light),
+                "--subscribers",
+                str(subscribers(tmp_path, 2)),
+                "--state",
+                str(tmp_path / "state"),
+                "--yes",
+            ],
+        )
+    assert "hunter2" not in result.output
+    assert "hunter2" not in caplog.text
