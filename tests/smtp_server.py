@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import email
+import re
 import socket
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from email.policy import default
 from typing import Any
 
 from aiosmtpd.controller import Controller
+
+_MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass
@@ -60,9 +61,12 @@ class Handler:
             if self.box.datas in self.box.drop_at:
                 server.transport.close()  # hang up before answering: nothing is accepted
                 return "421 closing"
-            parsed = email.message_from_bytes(envelope.content, policy=default)
+            # Only the header block is read: parsing whole messages would slow the server down.
+            head = envelope.content.split(b"\r\n\r\n", 1)[0]
+            found = _MESSAGE_ID.search(head)
+            message_id = found[1].decode("ascii") if found else ""
             for rcpt in envelope.rcpt_tos:
-                self.box.copies.append((rcpt, str(parsed["Message-ID"])))
+                self.box.copies.append((rcpt, message_id))
         return "250 Message accepted"
 
 
