@@ -13,7 +13,15 @@ from pydantic import BaseModel, ValidationError
 
 from newsletter.errors import ContentError, Problem, display_path
 from newsletter.lint import lint_issue
-from newsletter.model import IedTable, Issue, IssueMeta, Publication, Section, SectionEntry
+from newsletter.model import (
+    IedTable,
+    Issue,
+    IssueMeta,
+    Publication,
+    Section,
+    SectionEntry,
+    describe,
+)
 from newsletter.yamlsource import Document, Loc, read_yaml
 
 log = logging.getLogger(__name__)
@@ -46,18 +54,6 @@ class Project:
     warnings: tuple[Problem, ...] = field(default=())
 
 
-def _describe_input(value: Any) -> str:
-    if isinstance(value, str):
-        return f'"{value}"'
-    if value is None:
-        return "nothing"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return repr(value)
-
-
 def _message(error: Any, model: type[BaseModel]) -> str:
     kind = error["type"]
     loc = tuple(error["loc"])
@@ -71,13 +67,13 @@ def _message(error: Any, model: type[BaseModel]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
-        return f"expected one of: {expected}; got {_describe_input(error['input'])}"
+        return f"expected one of: {expected}; got {describe(error['input'])}"
     if kind == "string_pattern_mismatch":
-        return f"not a valid value: {_describe_input(error['input'])}"
+        return f"not a valid value: {describe(error['input'])}"
     if kind in _TYPE_MESSAGES:
         text = _TYPE_MESSAGES[kind]
-        return text if kind == "missing" else f"{text}; got {_describe_input(error['input'])}"
-    return f"{error['msg']}; got {_describe_input(error['input'])}"
+        return text if kind == "missing" else f"{text}; got {describe(error['input'])}"
+    return f"{error['msg']}; got {describe(error['input'])}"
 
 
 def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:

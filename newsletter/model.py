@@ -34,7 +34,7 @@ def _iso_date(value: Any) -> dt.date:
 
 def _governorate(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected the name of a governorate; got {_describe(value)}")
+        raise ValueError(f"expected the name of a governorate; got {describe(value)}")
     house = house_spelling(value)
     if house is None:
         names = ", ".join(GOVERNORATES)
@@ -48,13 +48,16 @@ def _count(value: Any) -> Count:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"expected text; got {_describe(value)}")
+        raise ValueError(f"expected text; got {describe(value)}")
     if not value.strip():
         raise ValueError("must not be empty")
     return value
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
+    """Name a value the way messages quote what was received."""
+    if isinstance(value, str):
+        return f'"{value}"'
     if value is None:
         return "nothing"
     if isinstance(value, list):
@@ -69,7 +72,7 @@ def _pattern(regex: str, expected: str) -> Any:
 
     def check(value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"expected {expected}; got {_describe(value)}")
+            raise ValueError(f"expected {expected}; got {describe(value)}")
         if not compiled.match(value):
             raise ValueError(f'expected {expected}; got "{value}"')
         return value
