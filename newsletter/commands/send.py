@@ -25,7 +25,7 @@ from newsletter.mail.message import message_id
 from newsletter.model import Issue
 from newsletter.render.issue import render_issue
 from newsletter.send import log as sendlog
-from newsletter.send.personalise import parse, personalise
+from newsletter.send.personalise import Template
 from newsletter.send.smtp import Mailer, Permanent, Temporary, config_from
 from newsletter.send.subscribers import Subscriber, read_subscribers, read_suppressed
 from newsletter.send.tokens import SECRET_VARIABLE, unsubscribe_url
@@ -111,8 +111,7 @@ def message_for(
     """One subscriber's message."""
     pub = send_plan.project.publication
     base = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
-    return personalise(
-        parse(send_plan.message),
+    return Template(send_plan.message).render(
         to=person.email,
         name=person.name,
         message_id=message_id(pub, send_plan.issue, person.email),
@@ -157,7 +156,7 @@ def deliver(
     secret = _secret(True)
     pub = send_plan.project.publication
     issue = send_plan.issue
-    base = parse(send_plan.message)
+    template = Template(send_plan.message)
     book = sendlog.SendLog(send_plan.state_dir)
     mailer = Mailer(config_from(pub.smtp), rate)
     result = SendResult()
@@ -165,8 +164,7 @@ def deliver(
     try:
         for person in send_plan.to_send:
             mid = message_id(pub, issue, person.email)
-            data = personalise(
-                base,
+            data = template.render(
                 person.email,
                 person.name,
                 mid,
