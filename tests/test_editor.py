@@ -157,7 +157,9 @@ def test_serve_rebuilds_on_save_and_shows_errors(project: Path) -> None:
     try:
         page = server.url + "site/issues/2021-11-11/index.html"
         assert "New Turkish Dam Raises Alarm" in _get(page)
-        assert "Email, phone (375 px)" in _get(server.url)
+        preview = _get(server.url)
+        assert "Email, phone (375 px)" in preview
+        assert '<iframe src="/site/issues/2021-11-11/ishm-328.pdf"' in preview
         edit(project / ISSUE / "sections/economy.yaml", "New Turkish Dam", "Newer Turkish Dam")
         _until(lambda: "Newer Turkish Dam Raises Alarm" in _get(page))
         edit(project / ISSUE / "ied.yaml", "injuries: 5", "injuries: five")
