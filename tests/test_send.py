@@ -310,3 +310,46 @@ def test_password_is_never_printed_or_logged(
         )
     assert "hunter2" not in result.output
     assert "hunter2" not in caplog.text
+
+
+def test_a_second_send_waits_for_the_first(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    from newsletter.errors import NewsletterError
+    from newsletter.send.log import SendLog
+
+    csv = subscribers(tmp_path, 3)
+    state = tmp_path / "state"
+    first_plan = sending.plan(light, "328", csv, state)
+    first_plan.message = sending.render_message(first_plan)
+    holder = SendLog(state)
+    holder.lock()  # a send in progress elsewhere
+    try:
+        with pytest.raises(NewsletterError) as caught:
+            sending.deliver(first_plan)
+        assert str(caught.value) == f"another send is running with {state}; wait for it to finish"
+    finally:
+        holder.close()
+    assert smtp.box.copies == []
+    # A plan made before another run finished is re-checked against the log under the lock.
+    stale = sending.plan(light, "328", csv, state)
+    stale.message = first_plan.message
+    assert sending.deliver(first_plan).sent == 3
+    assert sending.deliver(stale).sent == 0
+    assert len(smtp.box.copies) == 3
+
+
+def test_stops_after_refusals_in_a_row(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    csv = subscribers(tmp_path, 30)
+    smtp.box.permanent = {f"reader{i}@example.org" for i in range(3, 30)}
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 1
+    assert output.splitlines()[-1] == (
+        "error: the server refused 10 messages in a row (last: 550 5.1.1 No such user); stopped "
+        "so the rest of the list is not marked as failed. Check the message and the SMTP "
+        "settings, then run the same command again"
+    )
+    assert len(smtp.box.copies) == 3
+    smtp.box.permanent = set()
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 0, output
+    assert "Sent 27, failed 0 (0 retries)." in output
+    assert set(smtp.box.copies_by_recipient().values()) == {1}

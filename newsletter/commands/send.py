@@ -144,6 +144,21 @@ def send_test(send_plan: SendPlan, address: str, greeting: str | None) -> None:
         mailer.close()
 
 
+# A server that refuses this many messages in a row is refusing the message or the sender, not
+# the recipients: stop, rather than mark the whole list as failed for good.
+MAX_REFUSED_IN_A_ROW = 10
+
+
+def _stop_refusals(book: sendlog.SendLog, issue_id: str, refused: list[str], last: str) -> None:
+    for email in refused:  # they are retried on the next run
+        book.outcome(issue_id, email, sendlog.TEMPORARY, f"stopped after refusals in a row: {last}")
+    raise NewsletterError(
+        f"the server refused {len(refused)} messages in a row (last: {last}); stopped so the rest "
+        "of the list is not marked as failed. Check the message and the SMTP settings, then run "
+        "the same command again"
+    )
+
+
 def deliver(
     send_plan: SendPlan,
     greeting: str | None = None,
@@ -161,8 +176,20 @@ def deliver(
     mailer = Mailer(config_from(pub.smtp), rate)
     result = SendResult()
     unsubscribe_base = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
+    refused: list[str] = []  # permanent refusals in a row
     try:
+        book.lock()
+        # Another run may have finished between planning and locking: trust only the log now.
+        settled = {
+            email
+            for email, status in book.statuses(issue.id).items()
+            if status in (sendlog.SENT, sendlog.PERMANENT)
+        }
         for person in send_plan.to_send:
+            if person.email in settled:
+                if progress:
+                    progress(1)
+                continue
             mid = message_id(pub, issue, person.email)
             data = template.render(
                 person.email,
@@ -186,7 +213,11 @@ def deliver(
                 except Permanent as exc:
                     book.outcome(issue.id, person.email, sendlog.PERMANENT, str(exc))
                     result.failed.append((person.email, str(exc)))
+                    refused.append(person.email)
+                    if len(refused) >= MAX_REFUSED_IN_A_ROW:
+                        _stop_refusals(book, issue.id, refused, str(exc))
                     break
+                refused.clear()
                 book.outcome(issue.id, person.email, sendlog.SENT)
                 result.sent += 1
                 break

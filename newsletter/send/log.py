@@ -3,10 +3,14 @@ its outcome as soon as the server answers. A rerun therefore knows exactly who i
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
+
+from newsletter.errors import NewsletterError
 
 ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
 
@@ -44,10 +48,29 @@ class SendLog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")  # a committed attempt survives a power cut
         self.db.execute(_SCHEMA)
+        self._lock: TextIO | None = None
+
+    def lock(self) -> None:
+        """Take the state folder's send lock, or fail at once if another send holds it.
+
+        The operating system releases it when the process ends, even by ``kill -9``.
+        """
+        handle = (self.path.parent / "send.lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise NewsletterError(
+                f"another send is running with {self.path.parent}; wait for it to finish"
+            ) from None
+        self._lock = handle
 
     def close(self) -> None:
-        """Close the database."""
+        """Close the database and release the send lock."""
         self.db.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def statuses(self, issue: str) -> dict[str, str]:
         """Every recorded address of an issue and its status."""
