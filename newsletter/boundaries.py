@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -26,8 +26,19 @@ class Area:
     arcs: tuple[tuple[int, ...], ...]
     label: Point
 
+    @cached_property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """West, south, east and north edges of the outline."""
+        lons = [x for ring in self.rings for x, _ in ring]
+        lats = [y for ring in self.rings for _, y in ring]
+        return min(lons), min(lats), max(lons), max(lats)
+
     def contains(self, lon: float, lat: float) -> bool:
         """Whether the point lies inside the outline (even-odd rule)."""
+        west, south, east, north = self.bbox
+        # The box test first: it rules out most governorates for a tenth of the cost.
+        if not (west <= lon <= east and south <= lat <= north):
+            return False
         return contains(self.rings, lon, lat)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -45,9 +47,19 @@ class OutputError(NewsletterError):
     """The output folder could not be written as asked."""
 
 
+@lru_cache(maxsize=8)
+def _resolved(folder: str) -> Path:
+    return Path(folder).resolve()
+
+
 def display_path(path: Path) -> str:
     """Return ``path`` relative to the working directory when it lies below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    cwd = os.getcwd()
+    # The plain absolute path first: resolving symlinks costs a system call per part, and
+    # messages are built for thousands of files in a large archive.
+    for candidate, base in ((Path(os.path.abspath(path)), Path(cwd)), (None, _resolved(cwd))):
+        try:
+            return str((candidate or path.resolve()).relative_to(base))
+        except ValueError:
+            continue
+    return str(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -125,8 +125,16 @@ def _read(path: Path, model: type[M], problems: list[Problem]) -> tuple[Document
     return doc, validate(doc, model, problems)
 
 
-def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
-    """Load one issue folder; append its problems and return None when it has errors."""
+PlaceCheck = Callable[[Issue, Document], list[Problem]]
+
+
+def load_issue(
+    folder: Path, problems: list[Problem], check_places: PlaceCheck | None = None
+) -> Issue | None:
+    """Load one issue folder; append its problems and return None when it has errors.
+
+    ``check_places`` checks the rows' places against the gazetteer, given the parsed
+    ``ied.yaml`` (so that it is read once)."""
     before = len(problems)
     meta_doc, meta = _read(folder / "issue.yaml", IssueMeta, problems)
     ied_doc, ied = _read(folder / "ied.yaml", IedTable, problems)
@@ -169,6 +177,8 @@ def load_issue(folder: Path, problems: list[Problem]) -> Issue | None:
         return None
     issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
     problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs))
+    if check_places is not None:
+        problems.extend(check_places(issue, ied_doc))
     return issue
 
 
@@ -224,8 +234,16 @@ def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
     folders = issue_folders(content_dir)
     if not folders:
         problems.append(Problem(display_path(content_dir / "issues"), 0, "", "no issues found"))
+    from newsletter.places import check_issue_places, load_gazetteer  # places builds on this
+
+    gazetteer, found = load_gazetteer(content_dir)
+    problems.extend(found)
+
+    def check(issue: Issue, doc: Document) -> list[Problem]:
+        return check_issue_places(doc, issue, gazetteer, content_dir)
+
     for folder in folders:
-        issue = load_issue(folder, problems)
+        issue = load_issue(folder, problems, check)
         if issue is not None:
             issues.append(issue)
     _check_numbers(issues, content_dir, problems)
@@ -235,9 +253,6 @@ def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
             problems.append(
                 Problem(display_path(content_dir / "issues"), 0, "", f'no issue "{name}"')
             )
-    from newsletter.places import check_places  # imported here: places builds on this module
-
-    problems.extend(check_places(content_dir, issues))
     errors = [p for p in problems if p.severity == "error"]
     if errors or publication is None:
         raise ContentError(errors, [p for p in problems if p.severity != "error"])

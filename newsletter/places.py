@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -184,42 +183,40 @@ def _check_point(
     return []
 
 
-def check_places(content_dir: Path, issues: Sequence[Issue]) -> list[Problem]:
-    """Check the gazetteer and every row's place: errors for bad coordinates, warnings for
-    rows the map can only show as a whole governorate."""
-    gazetteer, problems = load_gazetteer(content_dir)
+def check_issue_places(
+    doc: Document, issue: Issue, gazetteer: Index, content_dir: Path
+) -> list[Problem]:
+    """Check one issue's rows: errors for bad coordinates, warnings for rows the map can only
+    show as a whole governorate. ``doc`` is the issue's parsed ``ied.yaml``."""
+    problems: list[Problem] = []
     shown = display_path(content_dir / GAZETTEER)
-    for issue in issues:
-        doc, _ = read_yaml(content_dir / "issues" / issue.id / "ied.yaml")
-        if doc is None:
+    for place in resolve(issue, gazetteer):
+        row, loc = place.incident, ("incidents", place.number - 1)
+        if (row.lat is None) != (row.lon is None):
+            given = "lat" if row.lat is not None else "lon"
+            message = "give both lat and lon, or neither"
+            problems.append(doc.problem((*loc, given), message))
+        elif row.lat is not None and row.lon is not None:
+            problems += _check_point(doc, loc, row.lat, row.lon, row.province)
+        if place.level != "governorate":
             continue
-        for place in resolve(issue, gazetteer):
-            row, loc = place.incident, ("incidents", place.number - 1)
-            if (row.lat is None) != (row.lon is None):
-                given = "lat" if row.lat is not None else "lon"
-                message = "give both lat and lon, or neither"
-                problems.append(doc.problem((*loc, given), message))
-            elif row.lat is not None and row.lon is not None:
-                problems += _check_point(doc, loc, row.lat, row.lon, row.province)
-            if place.level != "governorate":
-                continue
-            if row.location:
-                problems.append(
-                    doc.problem(
-                        (*loc, "location"),
-                        f'"{row.location}" was not found for {row.province} in the gazetteer '
-                        f"or GeoNames, so the map shades all of {row.province}; add lat and lon "
-                        f"here, or the place to {shown}",
-                        "warning",
-                    )
+        if row.location:
+            problems.append(
+                doc.problem(
+                    (*loc, "location"),
+                    f'"{row.location}" was not found for {row.province} in the gazetteer '
+                    f"or GeoNames, so the map shades all of {row.province}; add lat and lon "
+                    f"here, or the place to {shown}",
+                    "warning",
                 )
-            else:
-                problems.append(
-                    doc.problem(
-                        loc,
-                        f"no location, so the map shades all of {row.province}; "
-                        "add location, lat and lon here to place it",
-                        "warning",
-                    )
+            )
+        else:
+            problems.append(
+                doc.problem(
+                    loc,
+                    f"no location, so the map shades all of {row.province}; "
+                    "add location, lat and lon here to place it",
+                    "warning",
                 )
+            )
     return problems

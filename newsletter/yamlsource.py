@@ -8,6 +8,7 @@ silently resolve to the last one) are reported instead of dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ class Document:
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
     values: dict[Loc, tuple[int, int]] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def shown(self) -> str:
         """The path as shown in messages."""
         return display_path(self.path)
@@ -70,6 +71,7 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
 # libyaml's parser (about 40 times faster) when PyYAML was built with it; same safe constructor.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+_STR = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
@@ -134,16 +136,18 @@ class _Walker:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
+        if node.tag == _STR:  # most values are text: skip the constructor's bookkeeping
+            return node.value
         return self.loader.construct_object(node, deep=True)
 
 
 def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
     """Parse ``path`` as a YAML mapping; return the document or the problems found."""
-    shown = display_path(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, 0, "", f"cannot read file: {exc.strerror}")]
+        return None, [Problem(display_path(path), 0, "", f"cannot read file: {exc.strerror}")]
+    shown = display_path(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -12,14 +12,16 @@ import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from newsletter.boundaries import Area, Boundaries, Point, load_boundaries
-from newsletter.errors import ContentError
+from newsletter.errors import ContentError, Problem
 from newsletter.loader import Project
 from newsletter.model import Issue
-from newsletter.places import Index, Located, load_gazetteer, resolve
+from newsletter.places import GAZETTEER, Index, Located, load_gazetteer, resolve
 from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
 
 MAP_FILE = "map.png"  # the email's image, beside email.html
@@ -147,10 +149,59 @@ def _badge(badge: Badge) -> list[str]:
     return out
 
 
+@dataclass(frozen=True)
+class _Base:
+    """What every issue's map shares: the projection, outlines, borders and names."""
+
+    project: Projection
+    areas: tuple[tuple[str, str], ...]  # (name, path data)
+    borders: str
+    names: tuple[str, ...]
+    obstacles: tuple[Box, ...]
+    seats: tuple[tuple[str, float, float], ...]  # governorates drawn at their seat
+
+
+def _base_layer(borders: Boundaries) -> _Base:
+    project = Projection(borders)
+    areas = tuple(
+        (area.name, " ".join(_path(ring, project, True) for ring in area.rings))
+        for area in borders.areas
+    )
+    uses = borders.arc_uses()
+    lines = []
+    for index, arc in enumerate(borders.arcs):
+        width, colour = ("1.2", "#5b6670") if uses.get(index) == 1 else ("0.6", "#9aa4ad")
+        d = _path(arc, project, False)
+        lines.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
+    obstacles: list[Box] = []
+    names: list[str] = []
+    for area in borders.areas:
+        x, y = project(area.label)
+        names.append(_text(x, y, area.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"'))
+        obstacles.append(_name_box(x, y, area.name))
+    seats = []
+    for missing in borders.unmapped:
+        x, y = project(missing.seat)
+        seats.append((missing.name, x, y))
+        tx = x - 4 - len(missing.name) * NAME_SIZE * 0.29
+        names.append(
+            _text(tx, y + 12, missing.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"')
+        )
+        obstacles.append(_name_box(tx, y + 12, missing.name))
+    return _Base(project, areas, "\n".join(lines), tuple(names), tuple(obstacles), tuple(seats))
+
+
+@cache
+def _shipped_base() -> _Base:
+    # Drawn once per process: at archive scale the outlines cost more than the incidents.
+    return _base_layer(load_boundaries())
+
+
 def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = None) -> str:
     """Draw the map of the located incidents as standalone SVG text."""
+    base = _shipped_base() if borders is None else _base_layer(borders)
     borders = borders or load_boundaries()
-    project = Projection(borders)
+    project = base.project
     height = project.map_height + KEY_HEIGHT
     shaded = {p.governorate for p in located if p.level == "governorate"}
     alt = alt_text(located)
@@ -161,42 +212,25 @@ def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = No
         f'<title id="ied-map-title">{escape(alt)}</title>',
         f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
     ]
-    for area in borders.areas:
-        fill = "#f3d3cc" if area.name in shaded else "#eef1f4"
-        d = " ".join(_path(ring, project, True) for ring in area.rings)
-        out.append(f'<path d="{d}" fill="{fill}" data-governorate="{escape(area.name)}"/>')
-    uses = borders.arc_uses()
-    for index, arc in enumerate(borders.arcs):
-        width, colour = ("1.2", "#5b6670") if uses.get(index) == 1 else ("0.6", "#9aa4ad")
-        d = _path(arc, project, False)
-        out.append(f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="{width}"/>')
-    obstacles: list[Box] = []
-    names: list[str] = []
-    for area in borders.areas:
-        x, y = project(area.label)
-        names.append(_text(x, y, area.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"'))
-        obstacles.append(_name_box(x, y, area.name))
-    for missing in borders.unmapped:
-        x, y = project(missing.seat)
-        if missing.name in shaded:  # a ring stands for the governorate it has no outline for
+    for name, d in base.areas:
+        fill = "#f3d3cc" if name in shaded else "#eef1f4"
+        out.append(f'<path d="{d}" fill="{fill}" data-governorate="{escape(name)}"/>')
+    out.append(base.borders)
+    for name, x, y in base.seats:
+        if name in shaded:  # a ring stands for the governorate it has no outline for
             out.append(
                 f'<circle cx="{_f(x)}" cy="{_f(y)}" r="16" fill="#f3d3cc" fill-opacity="0.8" '
                 f'stroke="{ACCENT}" stroke-dasharray="3 2"/>'
             )
         out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2" fill="#3d4750"/>')
-        tx = x - 4 - len(missing.name) * NAME_SIZE * 0.29
-        names.append(
-            _text(tx, y + 12, missing.name, NAME_SIZE, ' text-anchor="middle" fill="#3d4750"')
-        )
-        obstacles.append(_name_box(tx, y + 12, missing.name))
     requests = _requests(located, borders, project)
     frame = Box(2, 2, WIDTH - 2, project.map_height)
     for place in located:
         if place.point is not None:
             x, y = project(place.point)
             out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}"/>')
-    out += names  # above the incidents' dots, so a cluster never hides a name
-    for badge in place_badges(requests, obstacles, frame, RADIUS):
+    out += base.names  # above the incidents' dots, so a cluster never hides a name
+    for badge in place_badges(requests, base.obstacles, frame, RADIUS):
         out += _badge(badge)
     out += _key_strip(project.map_height)
     out.append("</svg>")
@@ -272,9 +306,26 @@ def render_map_png(svg: str) -> bytes:
     return out.getvalue()
 
 
+def _gazetteer(content_dir: Path) -> tuple[Index, list[Problem]]:
+    path = content_dir / GAZETTEER
+    try:
+        stat = path.stat()
+        stamp = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        return load_gazetteer(content_dir)
+    return _gazetteer_at(stamp, content_dir)
+
+
+@lru_cache(maxsize=4)
+def _gazetteer_at(stamp: tuple[str, int, int], content_dir: Path) -> tuple[Index, list[Problem]]:
+    # Keyed by the file's modification time and size: every map of a build shares one read,
+    # and an edit during ``serve`` is still seen.
+    return load_gazetteer(content_dir)
+
+
 def issue_map(project: Project, issue: Issue) -> MapFigure | None:
     """The map of one issue, with the project's gazetteer (already checked at load)."""
-    gazetteer, problems = load_gazetteer(project.content_dir)
+    gazetteer, problems = _gazetteer(project.content_dir)
     errors = [p for p in problems if p.severity == "error"]
     if errors:  # the file changed since it was loaded
         raise ContentError(errors)

@@ -8,7 +8,7 @@ it stays inside its governorate when it can, with no leader, so it never reads a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 XY = tuple[float, float]
@@ -69,9 +69,9 @@ class Badge:
         return around(self.x, self.y, radius, radius)
 
 
-def _candidates(radius: float, away: float | None) -> list[XY]:
-    """Offsets to try, nearest ring first; within a ring, those pointing ``away`` first."""
-    offsets: list[XY] = [(0.0, 0.0)]
+def _rings(radius: float) -> list[list[tuple[float, XY]]]:
+    """Rings of (angle, offset) around a point, nearest first."""
+    rings = []
     distance = 2.4 * radius
     while distance < 30 * radius:
         count = max(8, int(2 * math.pi * distance / (2.2 * radius)))
@@ -79,13 +79,33 @@ def _candidates(radius: float, away: float | None) -> list[XY]:
         for step in range(count):
             # Without a cluster to flee, start up and to the right, where labels usually go.
             angle = -math.pi / 4 + 2 * math.pi * step / count
-            turn = (
-                abs((angle - away + math.pi) % (2 * math.pi) - math.pi) if away is not None else 0
-            )
-            ring.append((turn, step, (distance * math.cos(angle), distance * math.sin(angle))))
-        offsets += [offset for _, _, offset in sorted(ring)]
+            ring.append((angle, (distance * math.cos(angle), distance * math.sin(angle))))
+        rings.append(ring)
         distance += 1.2 * radius
-    return offsets
+    return rings
+
+
+_RINGS: dict[float, list[list[tuple[float, XY]]]] = {}
+
+
+def _candidates(radius: float, away: float | None) -> Iterator[XY]:
+    """Offsets to try, nearest ring first; within a ring, those pointing ``away`` first.
+
+    A generator: most badges settle in the first ring or two, so the outer rings are
+    rarely sorted at all."""
+    yield (0.0, 0.0)
+    rings = _RINGS.get(radius)
+    if rings is None:
+        rings = _RINGS[radius] = _rings(radius)
+    for ring in rings:
+        if away is None:
+            yield from (offset for _, offset in ring)
+            continue
+        turns = [
+            (abs((angle - away + math.pi) % (2 * math.pi) - math.pi), step, offset)
+            for step, (angle, offset) in enumerate(ring)
+        ]
+        yield from (offset for _, _, offset in sorted(turns))
 
 
 def _away(anchor: XY, anchors: Sequence[XY], reach: float) -> float | None:
@@ -99,6 +119,13 @@ def _away(anchor: XY, anchors: Sequence[XY], reach: float) -> float | None:
 
 
 def _segment_hits(a: XY, b: XY, box: Box) -> bool:
+    if (
+        max(a[0], b[0]) <= box.x0
+        or min(a[0], b[0]) >= box.x1
+        or max(a[1], b[1]) <= box.y0
+        or min(a[1], b[1]) >= box.y1
+    ):
+        return False  # the segment's own box misses: no sample point can be inside
     for i in range(1, 20):
         t = i / 20
         x, y = a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t
@@ -148,11 +175,19 @@ def place_badges(
     for request in requests:
         own = None if request.region else around(request.anchor[0], request.anchor[1], 3, 3)
         others = [d for d in dots if d != own]
-        offsets = _candidates(radius, _away(request.anchor, anchors, 6 * radius))
+        away = _away(request.anchor, anchors, 6 * radius)
         chosen = None
         for in_region, tidy in passes:
             chosen = _first_free(
-                request, offsets, in_region, tidy, obstacles, others, placed, frame, radius
+                request,
+                _candidates(radius, away),
+                in_region,
+                tidy,
+                obstacles,
+                others,
+                placed,
+                frame,
+                radius,
             )
             if chosen:
                 break
@@ -164,7 +199,7 @@ def place_badges(
 
 def _first_free(
     request: Request,
-    offsets: Sequence[XY],
+    offsets: Iterable[XY],
     in_region: bool,
     tidy: bool,
     obstacles: Sequence[Box],
@@ -175,16 +210,17 @@ def _first_free(
 ) -> Badge | None:
     gap = radius + 1.5
     ax, ay = request.anchor
+    # Plain tuples and one comprehension: this loop runs for every candidate of every badge.
+    blockers = [(b.x0, b.y0, b.x1, b.y1) for b in (*obstacles, *dots)]
+    blockers += [(b.x - gap, b.y - gap, b.x + gap, b.y + gap) for b in placed]
     for dx, dy in offsets:
         x, y = ax + dx, ay + dy
-        box = around(x, y, gap, gap)
-        if not box.inside(frame):
+        x0, y0, x1, y1 = x - gap, y - gap, x + gap, y + gap
+        if x0 < frame.x0 or y0 < frame.y0 or x1 > frame.x1 or y1 > frame.y1:
             continue
         if request.region and in_region and not request.region(x, y):
             continue
-        if any(box.overlaps(b) for b in obstacles) or any(box.overlaps(d) for d in dots):
-            continue
-        if any(box.overlaps(b.box(gap)) for b in placed):
+        if any(x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1 for bx0, by0, bx1, by1 in blockers):
             continue
         moved = (dx, dy) != (0.0, 0.0)
         leader = request.anchor if moved and (request.region is None or not in_region) else None
