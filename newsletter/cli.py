@@ -116,7 +116,7 @@ def build(
 ) -> None:
     """Build the email, PDF and web editions of ISSUES (ids or numbers; default: all)."""
     from newsletter.commands.build import build as do_build
-    from newsletter.render.issue import EDITIONS
+    from newsletter.editions import EDITIONS
 
     chosen = ("web",) if web_only else tuple(e.strip() for e in editions.split(",") if e.strip())
     unknown = [e for e in chosen if e not in EDITIONS]

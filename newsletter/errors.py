@@ -38,6 +38,10 @@ class ContentError(NewsletterError):
         self.warnings = sorted(warnings)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem], list[Problem]]]:
+        # Rebuilt from its problems when it crosses from a worker process.
+        return (ContentError, (self.problems, self.warnings))
+
 
 class RenderError(NewsletterError):
     """An edition could not be rendered (a template or engine failed)."""

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -220,7 +220,19 @@ def issue_folders(content_dir: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
+class IssueMemo(Protocol):
+    """Issues loaded by an earlier build, reused while their files are unchanged."""
+
+    def lookup(self, folder: Path) -> tuple[Issue | None, list[Problem]] | None:
+        """The issue and problems loaded from ``folder`` before, or None if it changed."""
+
+    def store(self, folder: Path, issue: Issue | None, problems: list[Problem]) -> None:
+        """Remember what was loaded from ``folder``."""
+
+
+def load_project(
+    content_dir: Path, only: Sequence[str] = (), memo: IssueMemo | None = None
+) -> Project:
     """Load and validate the whole content folder; raise ContentError listing every problem.
 
     ``only`` names issues (by id or number) that must exist; every issue is still validated,
@@ -243,13 +255,21 @@ def load_project(content_dir: Path, only: Sequence[str] = ()) -> Project:
         return check_issue_places(doc, issue, gazetteer, content_dir)
 
     for folder in folders:
-        issue = load_issue(folder, problems, check)
+        known = memo.lookup(folder) if memo is not None else None
+        if known is not None:
+            issue, found = known
+            problems.extend(found)
+        else:
+            before = len(problems)
+            issue = load_issue(folder, problems, check)
+            if memo is not None:
+                memo.store(folder, issue, problems[before:])
         if issue is not None:
             issues.append(issue)
     _check_numbers(issues, content_dir, problems)
-    known = {i.id for i in issues} | {str(i.number) for i in issues}
+    names = {i.id for i in issues} | {str(i.number) for i in issues}
     for name in only:
-        if name not in known and not any(f.name == name for f in folders):
+        if name not in names and not any(f.name == name for f in folders):
             problems.append(
                 Problem(display_path(content_dir / "issues"), 0, "", f'no issue "{name}"')
             )

@@ -10,16 +10,9 @@ import jinja2
 
 from newsletter import markup
 from newsletter.compute import format_date
+from newsletter.editions import default_templates
 from newsletter.errors import RenderError
 from newsletter.governorates import slug as governorate_slug
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def default_templates() -> Path:
-    """The templates shipped with the tool (in a wheel) or beside the package (in a checkout)."""
-    bundled = PACKAGE_DIR / "templates"
-    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / "templates"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -13,40 +15,109 @@ from newsletter.errors import OutputError
 log = logging.getLogger(__name__)
 
 
+STAGING = ".newsletter/staging"
+
+
 @dataclass
 class Output:
-    """Files to write under one output folder, keyed by their relative path."""
+    """The files of one build under one output folder, keyed by their relative path.
+
+    ``add`` stages a file's new bytes in a private folder inside the output (so a large build
+    never holds every PDF in memory); ``keep`` carries a file from the last build unchanged.
+    Nothing visible changes until ``commit``, which moves the staged files into place and
+    removes the files of the last build that this one no longer makes. A build that fails
+    calls ``discard`` and leaves the previous output as it was.
+    """
 
     root: Path
-    files: dict[str, bytes] = field(default_factory=dict)
+    files: dict[str, int] = field(default_factory=dict)  # every output of this build: size
+    staged: list[str] = field(default_factory=list)
 
-    def add(self, relative: str, data: str | bytes) -> None:
-        """Queue ``data`` for ``relative``; refuse paths that escape the root or repeat."""
+    def _key(self, relative: str) -> str:
         pure = PurePosixPath(relative)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise OutputError(f"refusing to write outside the output folder: {relative}")
         key = pure.as_posix()
         if key in self.files:
             raise OutputError(f"two outputs want the same path: {key}")
-        self.files[key] = data.encode("utf-8") if isinstance(data, str) else data
+        return key
 
-    def commit(self) -> list[Path]:
-        """Write every queued file atomically; skip files whose bytes are unchanged."""
+    def add(self, relative: str, data: str | bytes) -> None:
+        """Stage ``data`` for ``relative``; refuse paths that escape the root or repeat.
+
+        A file whose bytes are already in place is left alone, so its date does not change.
+        """
+        key = self._key(relative)
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        self.files[key] = len(payload)
+        target = self.root / key
+        try:
+            same_size = target.is_file() and target.stat().st_size == len(payload)
+            if same_size and target.read_bytes() == payload:
+                return
+            staged = self.root / STAGING / key
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(payload)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        self.staged.append(key)
+
+    def keep(self, relative: str) -> None:
+        """Carry ``relative`` from the last build: it is one of this build's files as it is."""
+        key = self._key(relative)
+        try:
+            self.files[key] = (self.root / key).stat().st_size
+        except OSError as exc:
+            raise OutputError(f"cannot read {self.root / key}: {exc.strerror}") from exc
+
+    def commit(self, previous: Iterable[str] = ()) -> list[Path]:
+        """Move every staged file into place, then remove the files of ``previous`` (the last
+        build's outputs) that this build did not make; return the files that changed."""
         root = self.root.resolve()
         written: list[Path] = []
-        for relative, data in sorted(self.files.items()):
-            target = root / relative
-            if not target.resolve().is_relative_to(root):
-                raise OutputError(f"refusing to write outside the output folder: {relative}")
-            try:
-                if target.is_file() and target.read_bytes() == data:
-                    continue
-                atomic_write(target, data)
-            except OSError as exc:
-                raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
-            written.append(target)
+        try:
+            for key in sorted(self.staged):
+                target = root / key
+                if not target.parent.resolve().is_relative_to(root):
+                    raise OutputError(f"refusing to write outside the output folder: {key}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                # A rename within one file system: readers see the old file or the new one.
+                os.replace(root / STAGING / key, target)
+                written.append(target)
+            for key in sorted(set(previous) - set(self.files)):
+                stale = root / key
+                if stale.resolve().is_relative_to(root) and stale.is_file():
+                    stale.unlink()
+                    written.append(stale)
+                    _prune(stale.parent, root)
+        except OSError as exc:
+            raise OutputError(f"cannot write {exc.filename}: {exc.strerror}") from exc
+        finally:
+            self.discard()
         log.info("wrote %d file(s), %d unchanged", len(written), len(self.files) - len(written))
         return written
+
+    def discard(self) -> None:
+        """Drop whatever was staged; the output folder is as it was."""
+        shutil.rmtree(self.root / STAGING, ignore_errors=True)
+
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        """Size and modification time of every output, as the manifest records them."""
+        out = {}
+        for key in self.files:
+            stat = (self.root / key).stat()
+            out[key] = (stat.st_size, stat.st_mtime_ns)
+        return out
+
+
+def _prune(folder: Path, root: Path) -> None:
+    """Remove folders left empty by a deleted output, up to the root."""
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def atomic_write(target: Path, data: bytes) -> None:

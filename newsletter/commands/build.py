@@ -1,4 +1,11 @@
-"""``newsletter build``: load, validate, compute, render every edition, then write."""
+"""``newsletter build``: load, validate, compute, render every edition, then write.
+
+A build redoes only what its inputs changed (see ``newsletter.cache``): when nothing changed
+it returns after digesting the inputs, before the renderers are even imported; otherwise each
+issue's PDF and email, each issue's web page and the search index are redone only when their
+key changed. PDFs and emails are rendered in worker processes, one per core, while this
+process renders the web pages.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,18 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from newsletter import cache
+from newsletter.editions import EDITIONS, default_templates, templates_for
 from newsletter.errors import Problem
-from newsletter.loader import load_project, select
-from newsletter.render.issue import EDITIONS, render_issue
-from newsletter.render.web import render_site
-from newsletter.theme import make_theme
-from newsletter.writer import Output
+
+if TYPE_CHECKING:
+    from newsletter.commands.incremental import Progress
 
 log = logging.getLogger(__name__)
+
+__all__ = ["EDITIONS", "BuildResult", "build", "templates_for"]
 
 
 @dataclass
@@ -28,11 +38,8 @@ class BuildResult:
     warnings: tuple[Problem, ...] = ()
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-
-
-def templates_for(content_dir: Path) -> Path:
-    """The project's templates folder: ``templates/`` beside the content folder."""
-    return content_dir.resolve().parent / "templates"
+    rendered: list[str] = field(default_factory=list)  # the pieces of work redone
+    unchanged: bool = False  # nothing changed: the build stopped after digesting its inputs
 
 
 def build(
@@ -41,29 +48,42 @@ def build(
     only: Sequence[str] = (),
     templates_dir: Path | None = None,
     editions: tuple[str, ...] = EDITIONS,
+    progress: Progress | None = None,
+    jobs: int | None = None,
 ) -> BuildResult:
-    """Build the named issues (default: all) and the index; write nothing unless all succeed."""
+    """Build the named issues (default: all) and the archive; write nothing unless all succeed.
+
+    ``jobs`` is the number of worker processes for PDFs and emails (default: one per core;
+    1 renders them in this process).
+    """
     started = time.perf_counter()
-    project = load_project(content_dir, only)
-    theme = make_theme(templates_dir or templates_for(content_dir))
-    out = Output(output_dir)
-    chosen = select(project, only)
-    notes: list[str] = []
-    for issue in chosen:
-        log.info("rendering %s %s", project.publication.short_name, issue.number)
-        rendered = render_issue(theme, project, issue, editions)
-        for path, data in rendered.files.items():
-            out.add(path, data)
-        notes += rendered.notes
-    if "web" in editions:
-        for path, data in render_site(theme, project).items():
-            out.add(path, data)
-    written = out.commit()
+    templates = templates_dir or templates_for(content_dir)
+    inputs = cache.scan(content_dir, [templates, default_templates()])
+    fingerprint = cache.fingerprint(inputs, ",".join(editions), "\n".join(only))
+    previous = cache.read_manifest(output_dir)
+    if previous.fingerprint == fingerprint and previous.intact(output_dir):
+        log.info("nothing changed since the last build")
+        return BuildResult(
+            issues=previous.issues,
+            sizes={name: size for name, (size, _) in previous.files.items()},
+            written=[],
+            warnings=tuple(Problem(**w) for w in previous.warnings),
+            seconds=time.perf_counter() - started,
+            notes=previous.notes,
+            unchanged=True,
+        )
+    # Imported only now: the renderers take longer to import than a no-change build takes.
+    from newsletter.commands.incremental import Build
+
+    job = Build(content_dir, output_dir, templates, inputs, previous, editions, progress, jobs)
+    outcome = job.run(only, fingerprint)
+    manifest = outcome.manifest
     return BuildResult(
-        issues=[i.id for i in chosen],
-        sizes={name: len(data) for name, data in out.files.items()},
-        written=written,
-        warnings=project.warnings,
+        issues=manifest.issues,
+        sizes={name: size for name, (size, _) in manifest.files.items()},
+        written=outcome.written,
+        warnings=outcome.warnings,
         seconds=time.perf_counter() - started,
-        notes=notes,
+        notes=manifest.notes,
+        rendered=outcome.rendered,
     )

@@ -18,17 +18,22 @@ from newsletter.theme import Theme
 
 @dataclass
 class RenderedIssue:
-    """An issue's output files and what the editor should be told about them."""
+    """An issue's output files, which edition each belongs to, and what the editor should be
+    told about them."""
 
     files: dict[str, bytes] = field(default_factory=dict)
+    editions: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def add(self, path: str, data: str | bytes) -> None:
-        """Add one output file."""
+    def add(self, path: str, data: str | bytes, edition: str) -> None:
+        """Add one output file of ``edition``."""
         self.files[path] = data.encode("utf-8") if isinstance(data, str) else data
+        self.editions.setdefault(edition, []).append(path)
 
 
-EDITIONS = ("email", "pdf", "web")
+# The email is rendered once with this in place of the map's address, then given the file
+# name (for email.html) or the cid: address (for message.eml).
+_MAP_SRC = "https://map.invalid/newsletter-map.png"
 
 
 def standalone(body: str, unsubscribe: str) -> str:
@@ -37,15 +42,22 @@ def standalone(body: str, unsubscribe: str) -> str:
 
 
 def render_issue(
-    theme: Theme, project: Project, issue: Issue, editions: tuple[str, ...] = ("email", "pdf")
+    theme: Theme,
+    project: Project,
+    issue: Issue,
+    editions: tuple[str, ...] = ("email", "pdf"),
+    pdf: bytes | None = None,
 ) -> RenderedIssue:
-    """Render the PDF and email editions of one issue (its web page comes with the site)."""
+    """Render the PDF and email editions of one issue (its web page comes with the site).
+
+    ``pdf``, when given, is the issue's PDF from an earlier build: the email attaches it
+    instead of rendering it again."""
     pub = project.publication
     context = issue_context(project, issue)
     result = RenderedIssue()
     pdf_name = paths.pdf_name(pub, issue)
-    pdf = b""
-    if "pdf" in editions or ("email" in editions and pub.email.pdf == "attach"):
+    attach = "email" in editions and pub.email.pdf == "attach"
+    if "pdf" in editions or (attach and pdf is None):
         print_html = render_print_html(theme, context)
         pdf = render_pdf(
             print_html,
@@ -53,29 +65,28 @@ def render_issue(
             roots=[project.content_dir, *theme.search_path],
             metadata={"title": context["title"]},
         )
-        result.add(paths.site_file(paths.issue_dir(issue) + pdf_name), pdf)
+        if "pdf" in editions:
+            result.add(paths.site_file(paths.issue_dir(issue) + pdf_name), pdf, "pdf")
     if "email" not in editions:
         return result
 
     # The standalone email.html shows map.png beside it and a general unsubscribe link;
     # message.eml shows the map through cid: and keeps the placeholder for delivery.
-    edition = render_email(theme, context)
+    edition = render_email(theme, {**context, "map_src": _MAP_SRC})
     unsubscribe = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
     result.add(
         paths.email_file(issue, "email.html"),
-        standalone(edition.html, unsubscribe),
+        standalone(edition.html.replace(_MAP_SRC, MAP_FILE), unsubscribe),
+        "email",
     )
-    result.add(
-        paths.email_file(issue, "email.txt"),
-        standalone(edition.text, unsubscribe),
-    )
+    result.add(paths.email_file(issue, "email.txt"), standalone(edition.text, unsubscribe), "email")
     images: list[InlineImage] = []
-    message_edition = edition
+    message_html = edition.html
     if context["ied_map"] is not None:
         image = email_map_image(issue, context["ied_map"])
-        result.add(paths.email_file(issue, MAP_FILE), image.data)
+        result.add(paths.email_file(issue, MAP_FILE), image.data, "email")
         images.append(image)
-        message_edition = render_email(theme, {**context, "map_src": image.src})
+        message_html = edition.html.replace(_MAP_SRC, image.src)
     if edition.short:
         size_kb = edition.size.html / 1024
         result.notes.append(
@@ -83,9 +94,9 @@ def render_issue(
             f"{pub.email.max_html_kb} KB; it carries the takeaways, the IED table and links "
             f"to the full text ({size_kb:.0f} KB)."
         )
-    attach = (pdf_name, pdf) if pub.email.pdf == "attach" else None
+    attachment = (pdf_name, pdf or b"") if attach else None
     message = build_message(
-        pub, issue, context["period"], message_edition.html, message_edition.text, attach, images
+        pub, issue, context["period"], message_html, edition.text, attachment, images
     )
-    result.add(paths.email_file(issue, "message.eml"), message)
+    result.add(paths.email_file(issue, "message.eml"), message, "email")
     return result

@@ -4,6 +4,7 @@ the Atom feed, the sitemap and the search index. Everything is returned as bytes
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from newsletter import paths
@@ -14,7 +15,6 @@ from newsletter.model import Issue
 from newsletter.render.chart import trend_chart
 from newsletter.render.context import issue_context
 from newsletter.render.data import incident_rows, to_csv, to_json
-from newsletter.render.search import search_bundle
 from newsletter.theme import Theme
 
 FEED_SIZE = 20
@@ -77,21 +77,25 @@ def render_index(theme: Theme, project: Project) -> str:
     )
 
 
-def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
-    """Render every web page and file of the archive (the PDFs come with each issue)."""
+def issue_files(theme: Theme, project: Project, issue: Issue) -> dict[str, str]:
+    """One issue's web page and data downloads, by site path."""
+    folder = paths.issue_dir(issue)
+    rows = incident_rows([issue])
+    return {
+        folder + "index.html": render_issue_page(theme, web_context(project, issue)),
+        folder + "incidents.csv": to_csv(rows),
+        folder + "incidents.json": to_json(rows),
+    }
+
+
+def render_archive(
+    theme: Theme, project: Project, page_names: Sequence[str]
+) -> dict[str, str | bytes]:
+    """Every file of the archive beyond the issues' own: the index with trends, governorate
+    pages, data downloads, search page, feed, sitemap and stylesheet, by site path.
+    ``page_names`` are the issue pages' site paths, for the sitemap."""
     pub = project.publication
     files: dict[str, str | bytes] = {}
-    pages: list[tuple[str, str]] = []
-    contexts = {issue.id: web_context(project, issue) for issue in project.issues}
-    for issue in project.issues:
-        folder = paths.issue_dir(issue)
-        html = render_issue_page(theme, contexts[issue.id])
-        files[folder + "index.html"] = html
-        pages.append((folder + "index.html", html))
-        rows = incident_rows([issue])
-        files[folder + "incidents.csv"] = to_csv(rows)
-        files[folder + "incidents.json"] = to_json(rows)
-
     files["index.html"] = render_index(theme, project)
     histories = governorate_histories(project)
     for history in histories:
@@ -123,14 +127,10 @@ def render_site(theme: Theme, project: Project) -> dict[str, bytes]:
         "web/search.html",
         **_page_context(project, f"{pub.site_url}search.html", f"Search the {pub.title}."),
     )
-    files["atom.xml"] = render_feed(theme, project, contexts)
-    files["sitemap.xml"] = render_sitemap(theme, project, files)
+    files["atom.xml"] = render_feed(theme, project)
+    files["sitemap.xml"] = render_sitemap(theme, project, [*page_names, *files])
     files["style.css"] = theme.read("web/style.css")
-    files.update(search_bundle(pages, pub.language.split("-")[0]))
-    return {
-        paths.site_file(name): data.encode("utf-8") if isinstance(data, str) else data
-        for name, data in files.items()
-    }
+    return files
 
 
 def render_feed(
@@ -155,7 +155,7 @@ def render_feed(
     return theme.render("web/atom.xml", pub=project.publication, entries=entries, updated=updated)
 
 
-def render_sitemap(theme: Theme, project: Project, files: dict[str, str | bytes]) -> str:
+def render_sitemap(theme: Theme, project: Project, files: Iterable[str]) -> str:
     """The sitemap: every HTML page, with the issue pages' dates."""
     pub = project.publication
     dates = {paths.issue_dir(i) + "index.html": _stamp(i)[:10] for i in project.issues}

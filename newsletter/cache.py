@@ -1,0 +1,197 @@
+"""The build cache: what the last build read and made, kept beside its output.
+
+Every input file (content, templates, the tool's own code) is known by a digest of its bytes,
+never by its modification time, so a copied or touched file that did not change costs nothing
+and an edit is never missed. Each piece of work (an issue's PDF, its email, its web page, the
+search index) is known by a key made of the digests it depends on; the manifest records each
+key with the files it produced. A build redoes a piece only when its key changed or one of its
+files is gone.
+
+Only the standard library is imported here: ``newsletter build`` decides from this module alone
+whether anything changed, before it pays for importing the renderers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsletter import __version__
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".newsletter"  # inside the output folder; deleting the output resets the cache
+MANIFEST = "manifest.json"
+ISSUES = "issues.pickle"
+SCHEMA = 1
+PACKAGE = Path(__file__).resolve().parent
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short digest of the given parts, in order."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))  # so that ("ab", "c") != ("a", "bc")
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def _files(folder: Path) -> Iterable[tuple[str, Path]]:
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder).as_posix()
+        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
+            yield relative, path
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The digest of every input file, keyed ``content/<path>`` or ``templates/<path>``."""
+
+    files: Mapping[str, str]
+    tool: str
+
+    def group(self, *prefixes: str) -> str:
+        """One digest for every file whose key starts with one of ``prefixes``."""
+        chosen = sorted((k, v) for k, v in self.files.items() if k.startswith(prefixes))
+        return digest(*(f"{k}={v}" for k, v in chosen))
+
+    def get(self, key: str) -> str:
+        """The digest of one file, or ``-`` when it does not exist."""
+        return self.files.get(key, "-")
+
+
+def tool_digest() -> str:
+    """The tool's own version: its release number and the bytes of its code and data.
+
+    Hashing the package's files means a changed renderer invalidates the cache even while the
+    version number stays the same (as it does between releases, or in a development checkout).
+    """
+    parts = [__version__]
+    for relative, path in _files(PACKAGE):
+        if path.suffix in {".py", ".json", ".yaml", ".txt", ".tsv", ".csv"}:
+            parts.append(f"{relative}={digest(path.read_bytes())}")
+    return digest(*parts)
+
+
+def scan(content_dir: Path, template_dirs: Iterable[Path]) -> Inputs:
+    """Digest every content and template file; a project template hides a default one."""
+    files: dict[str, str] = {}
+    for relative, path in _files(content_dir):
+        files[f"content/{relative}"] = digest(path.read_bytes())
+    for folder in template_dirs:
+        for relative, path in _files(folder):
+            files.setdefault(f"templates/{relative}", digest(path.read_bytes()))
+    return Inputs(files, tool_digest())
+
+
+@dataclass
+class Unit:
+    """One piece of work as the manifest remembers it: its key and the files it made."""
+
+    key: str
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Manifest:
+    """What the last successful build read and wrote."""
+
+    fingerprint: str = ""
+    units: dict[str, Unit] = field(default_factory=dict)
+    files: dict[str, tuple[int, int]] = field(default_factory=dict)  # size, mtime_ns
+    issues: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def intact(self, root: Path, names: Iterable[str] | None = None) -> bool:
+        """Whether the named output files (default: all) are as this build left them."""
+        for name in self.files if names is None else names:
+            recorded = self.files.get(name)
+            try:
+                stat = (root / name).stat()
+            except OSError:
+                return False
+            if recorded is None or (stat.st_size, stat.st_mtime_ns) != tuple(recorded):
+                return False
+        return True
+
+    def to_json(self) -> str:
+        """The manifest as JSON text."""
+        return json.dumps(
+            {
+                "schema": SCHEMA,
+                "fingerprint": self.fingerprint,
+                "units": {
+                    k: {"key": u.key, "files": u.files, "notes": u.notes}
+                    for k, u in self.units.items()
+                },
+                "files": self.files,
+                "issues": self.issues,
+                "warnings": self.warnings,
+                "notes": self.notes,
+            },
+            indent=0,
+            sort_keys=True,
+        )
+
+
+def read_manifest(output_dir: Path) -> Manifest:
+    """The manifest of the last build into ``output_dir``, or an empty one."""
+    path = output_dir / CACHE_DIR / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("schema") != SCHEMA:
+            return Manifest()
+        return Manifest(
+            fingerprint=data["fingerprint"],
+            units={
+                k: Unit(v["key"], list(v["files"]), list(v["notes"]))
+                for k, v in data["units"].items()
+            },
+            files={k: (int(v[0]), int(v[1])) for k, v in data["files"].items()},
+            issues=list(data["issues"]),
+            warnings=list(data["warnings"]),
+            notes=list(data["notes"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        # No manifest, or one this version cannot read: build everything.
+        return Manifest()
+
+
+def fingerprint(inputs: Inputs, *settings: str) -> str:
+    """One digest of every input, the tool and the build's own settings."""
+    return digest(
+        str(SCHEMA),
+        inputs.tool,
+        os.getcwd(),  # messages show paths relative to the working folder
+        *settings,
+        *(f"{k}={v}" for k, v in sorted(inputs.files.items())),
+    )
+
+
+def load_issue_cache(output_dir: Path) -> dict[str, Any]:
+    """The loaded issues of the last build, by folder name, each with the key it was loaded
+    under. The file lives in the output folder, which only its owner writes."""
+    path = output_dir / CACHE_DIR / ISSUES
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def dump_issue_cache(entries: Mapping[str, Any]) -> bytes:
+    """The loaded issues as bytes for the writer."""
+    return pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
