@@ -108,6 +108,8 @@ class Manifest:
     """What the last successful build read and wrote."""
 
     fingerprint: str = ""
+    tool: str = ""
+    inputs: dict[str, str] = field(default_factory=dict)  # the digest of each input file
     units: dict[str, Unit] = field(default_factory=dict)
     files: dict[str, tuple[int, int]] = field(default_factory=dict)  # size, mtime_ns
     issues: list[str] = field(default_factory=list)
@@ -132,6 +134,8 @@ class Manifest:
             {
                 "schema": SCHEMA,
                 "fingerprint": self.fingerprint,
+                "tool": self.tool,
+                "inputs": self.inputs,
                 "units": {
                     k: {"key": u.key, "files": u.files, "notes": u.notes}
                     for k, u in self.units.items()
@@ -155,6 +159,8 @@ def read_manifest(output_dir: Path) -> Manifest:
             return Manifest()
         return Manifest(
             fingerprint=data["fingerprint"],
+            tool=data["tool"],
+            inputs=dict(data["inputs"]),
             units={
                 k: Unit(v["key"], list(v["files"]), list(v["notes"]))
                 for k, v in data["units"].items()

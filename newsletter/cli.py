@@ -39,6 +39,42 @@ def _output_option(func: F) -> F:
     )(func)
 
 
+class _ProgressBar:
+    """A progress bar for the issues' PDFs and emails, on a terminal only (never in logs or
+    CI output). It starts on the first report, after the build has forked its workers."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.task: Any = None
+        self.enabled = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 2:
+            return
+        if self.bar is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "PDF and email editions",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task("render", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 class Runner:
     """Run a core call, reporting its errors the way editors need them."""
 
@@ -124,13 +160,23 @@ def build(
         raise click.BadParameter(
             f"expected some of {', '.join(EDITIONS)}; got {editions!r}", param_hint="--editions"
         )
-    result = run(lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen))
+    with _ProgressBar() as progress:
+        result = run(
+            lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen, progress)
+        )
     _print_warnings(result.warnings)
     for note in result.notes:
         click.echo(note)
+    if result.unchanged:
+        click.echo(
+            f"Nothing changed since the last build of {len(result.issues)} issue(s) "
+            f"into {output_dir} ({result.seconds:.2f} s)."
+        )
+        return
     click.echo(
         f"Built {len(result.issues)} issue(s) into {output_dir} in {result.seconds:.1f} s "
-        f"({len(result.written)} file(s) changed)."
+        f"({len(result.written)} file(s) changed, {len(result.rendered)} piece(s) of work "
+        "redone)."
     )
 
 

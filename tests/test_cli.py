@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from conftest import CONTENT
 from test_validation import edit
@@ -101,10 +102,11 @@ def test_build_one_issue_by_number(project: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Built 1 issue(s) into ")  # warnings go to stderr
+    assert "PDF and email editions" not in result.output  # no progress bar off a terminal
     again = CliRunner().invoke(
         main, ["build", "328", "--content", str(project), "--output", str(output)]
     )
-    assert "(0 file(s) changed)" in again.output
+    assert again.stdout.startswith("Nothing changed since the last build of 1 issue(s)")
 
 
 def test_help_lists_the_commands() -> None:
@@ -113,3 +115,13 @@ def test_help_lists_the_commands() -> None:
     assert "build" in result.output and "check" in result.output
     build_help = CliRunner().invoke(main, ["build", "--help"])
     assert "--content" in build_help.output and "--output" in build_help.output
+
+
+def test_progress_bar_stays_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from newsletter.cli import _ProgressBar
+
+    with _ProgressBar() as bar:  # pytest's stderr is not a terminal
+        for done in range(1, 6):
+            bar(done, 5)
+        assert bar.bar is None
+    assert capsys.readouterr().err == ""

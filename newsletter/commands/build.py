@@ -59,7 +59,9 @@ def build(
     started = time.perf_counter()
     templates = templates_dir or templates_for(content_dir)
     inputs = cache.scan(content_dir, [templates, default_templates()])
-    fingerprint = cache.fingerprint(inputs, ",".join(editions), "\n".join(only))
+    fingerprint = cache.fingerprint(
+        inputs, str(content_dir.resolve()), ",".join(editions), "\n".join(only)
+    )
     previous = cache.read_manifest(output_dir)
     if previous.fingerprint == fingerprint and previous.intact(output_dir):
         log.info("nothing changed since the last build")

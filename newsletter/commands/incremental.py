@@ -19,9 +19,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -29,9 +28,10 @@ from newsletter import cache, paths
 from newsletter.cache import Inputs, Manifest, Unit, digest
 from newsletter.errors import Problem
 from newsletter.loader import Project, load_project, select
-from newsletter.model import Issue
+from newsletter.model import Issue, Publication
 from newsletter.render.issue import RenderedIssue, render_issue
-from newsletter.render.search import search_bundle
+from newsletter.render.pdf import warm_up
+from newsletter.render.search import SearchJob
 from newsletter.render.web import issue_files, render_archive
 from newsletter.theme import Theme, make_theme
 from newsletter.writer import Output, atomic_write
@@ -46,6 +46,7 @@ TEMPLATES = {
     "web": ("templates/web/", "templates/partials/"),
 }
 # The settings each kind of work does not read: editing them leaves that work alone.
+EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
 UNUSED_SETTINGS = {"pdf": {"email", "smtp"}, "email": {"smtp"}, "web": {"email", "smtp", "pdf"}}
 
 
@@ -81,29 +82,94 @@ class _Memo:
             self.changed = True
 
 
-# The worker processes are forked after the project is loaded, so they inherit it (and the
-# templates) instead of loading it again; each task names only an issue.
-_STATE: dict[str, object] = {}
+@dataclass(frozen=True)
+class Job:
+    """One issue's PDF and email work, as sent to a worker: the issue with its neighbours
+    (for the previous/next links), the publication and where its files and templates are."""
+
+    content_dir: Path
+    templates: Path
+    publication: Publication
+    issues: tuple[Issue, ...]
+    index: int
+    kinds: tuple[str, ...]
+    pdf_path: str | None
+
+    @property
+    def issue(self) -> Issue:
+        """The issue to render."""
+        return self.issues[self.index]
 
 
-def _render(issue_id: str, editions: tuple[str, ...], pdf_path: str | None) -> RenderedIssue:
-    theme, project = _STATE["theme"], _STATE["project"]
-    assert isinstance(theme, Theme) and isinstance(project, Project)
-    issue = next(i for i in project.issues if i.id == issue_id)
-    pdf = Path(pdf_path).read_bytes() if pdf_path else None
-    return render_issue(theme, project, issue, editions, pdf)
+_THEMES: dict[Path, Theme] = {}
 
 
-@contextmanager
-def _workers(count: int) -> Iterator[ProcessPoolExecutor | None]:
-    if count < 2:
-        yield None
-        return
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"))
+def _warm() -> None:
+    """A worker's first act: import the engines and load the fonts while the build process
+    is still loading the content."""
+    import cairosvg  # noqa: F401  (imported for its import time only)
+
+    warm_up()
+
+
+def _render(job: Job) -> RenderedIssue:
+    theme = _THEMES.get(job.templates)
+    if theme is None:
+        theme = _THEMES[job.templates] = make_theme(job.templates)
+    project = Project(job.content_dir, job.publication, job.issues)
+    pdf = Path(job.pdf_path).read_bytes() if job.pdf_path else None
+    return render_issue(theme, project, job.issue, job.kinds, pdf)
+
+
+class _Keep(logging.Handler):
+    """Collects a worker's warnings, which the build process logs again as its own."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _render_in_worker(job: Job) -> tuple[RenderedIssue, list[tuple[str, int, str]]]:
+    keep = _Keep()
+    root = logging.getLogger("newsletter")
+    root.addHandler(keep)
+    root.propagate = False  # said once, by the build process, not twice
     try:
-        yield pool
+        return _render(job), keep.records
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        root.removeHandler(keep)
+        root.propagate = True
+
+
+class Workers:
+    """Worker processes for PDFs and emails, started as early as the build can tell it will
+    need them, so that importing WeasyPrint overlaps loading the content."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    def start(self, count: int) -> None:
+        """Start ``count`` workers (once)."""
+        if self.pool is not None or count < 1:
+            return
+        # Forked: a worker starts at once, with the modules this process already imported.
+        self.pool = ProcessPoolExecutor(
+            count, mp_context=multiprocessing.get_context("fork"), initializer=_warm
+        )
+        self.pool.submit(int)  # the pool forks its workers on the first task
+
+    def submit(self, job: Job) -> Future[tuple[RenderedIssue, list[tuple[str, int, str]]]]:
+        """Queue one issue's work; its result comes with the warnings logged doing it."""
+        assert self.pool is not None
+        return self.pool.submit(_render_in_worker, job)
+
+    def close(self) -> None:
+        """Stop the workers (after their tasks, or at once if the build failed)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Build:
@@ -130,11 +196,19 @@ class Build:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.units: dict[str, Unit] = {}
         self.rendered: list[str] = []
+        self._issue_keys: dict[str, str] = {}
 
     # Keys ---------------------------------------------------------------------------------
 
     def _issue_key(self, issue_id: str) -> str:
-        return self.inputs.group(f"content/issues/{issue_id}/")
+        if not self._issue_keys:  # one pass over the inputs for every issue folder
+            grouped: dict[str, list[str]] = {}
+            for key, value in sorted(self.inputs.files.items()):
+                parts = key.split("/", 3)
+                if len(parts) == 4 and parts[:2] == ["content", "issues"]:
+                    grouped.setdefault(parts[2], []).append(f"{key}={value}")
+            self._issue_keys = {name: digest(*lines) for name, lines in grouped.items()}
+        return self._issue_keys.get(issue_id, digest())
 
     def _base(self, project: Project, kind: str) -> str:
         settings = project.publication.model_dump_json(exclude=UNUSED_SETTINGS[kind])
@@ -195,20 +269,27 @@ class Build:
         keys = {
             folder: digest(
                 self.inputs.tool,
-                os.getcwd(),
+                os.getcwd(),  # the problems found hold paths as shown from here
+                str(self.content_dir.resolve()),
                 self.inputs.get("content/gazetteer.yaml"),
                 self._issue_key(folder),
             )
             for folder in _issue_names(self.inputs)
         }
-        memo = _Memo(cache.load_issue_cache(self.output_dir), keys)
-        project = load_project(self.content_dir, names, memo)
-        theme = make_theme(self.templates)
+        workers = Workers()
+        if self.jobs > 1:
+            workers.start(min(self.jobs, self._likely_issues()))
         out = Output(self.output_dir)
         try:
-            self._run(project, theme, select(project, names), out)
+            memo = _Memo(cache.load_issue_cache(self.output_dir), keys)
+            project = load_project(self.content_dir, names, memo)
+            theme = make_theme(self.templates)
+            self._run(project, theme, select(project, names), out, workers)
+            workers.close()
             manifest = Manifest(
                 fingerprint=fingerprint,
+                tool=self.inputs.tool,
+                inputs=dict(self.inputs.files),
                 units=self.units,
                 issues=[i.id for i in select(project, names)],
                 warnings=[asdict(w) for w in project.warnings],
@@ -216,6 +297,7 @@ class Build:
             )
             written = out.commit(self.previous.files)
         except BaseException:
+            workers.close()
             out.discard()
             raise
         manifest.files = out.stamps()
@@ -229,27 +311,42 @@ class Build:
         atomic_write(folder / cache.MANIFEST, manifest.to_json().encode("utf-8"))
         return Outcome(manifest, written, project.warnings, self.rendered)
 
-    def _run(self, project: Project, theme: Theme, chosen: tuple[Issue, ...], out: Output) -> None:
+    def _likely_issues(self) -> int:
+        """How many issues' PDFs and emails this build will probably redo, from the inputs
+        that changed since the last build (decided before loading, to start workers early)."""
+        if not {"pdf", "email"} & set(self.editions):
+            return 0
+        before, now = self.previous.inputs, self.inputs.files
+        if self.previous.tool != self.inputs.tool:
+            return len(_issue_names(self.inputs))
+        changed = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
+        shared = ("content/newsletter.yaml", "content/gazetteer.yaml", *TEMPLATES["pdf"])
+        if any(k.startswith((*shared, *TEMPLATES["email"])) for k in changed):
+            return len(_issue_names(self.inputs))
+        return len({k.split("/")[2] for k in changed if k.startswith("content/issues/")})
+
+    def _run(
+        self,
+        project: Project,
+        theme: Theme,
+        chosen: tuple[Issue, ...],
+        out: Output,
+        workers: Workers,
+    ) -> None:
         pub = project.publication
         attach = pub.email.pdf == "attach"
         bases = {kind: self._base(project, kind) for kind in TEMPLATES}
-        tasks: list[tuple[Issue, tuple[str, ...], str | None, dict[str, str]]] = []
+        tasks: list[tuple[int, tuple[str, ...], str | None, dict[str, str]]] = []
         wanted = {i.id for i in chosen}
-        for issue in project.issues:
+        for position, issue in enumerate(project.issues):
             pdf_key = digest(bases["pdf"], self._issue_key(issue.id))
             email_key = digest(bases["email"], self._issue_key(issue.id), pdf_key if attach else "")
             unit_keys = {"pdf": pdf_key, "email": email_key}
             todo: list[str] = []
             for kind in ("pdf", "email"):
                 name = f"{kind}:{issue.id}"
-                if kind not in self.editions:
-                    continue
-                if issue.id not in wanted:
-                    if name in self.previous.units and self.previous.intact(
-                        self.output_dir, self.previous.units[name].files
-                    ):
-                        self._keep(out, name)  # not asked for this time: left as it was
-                    continue
+                if kind not in self.editions or issue.id not in wanted:
+                    continue  # not asked for this time: carried over below
                 if self._clean(name, unit_keys[kind]):
                     self._keep(out, name)
                 else:
@@ -260,29 +357,65 @@ class Build:
             if todo == ["email"] and attach and "pdf:" + issue.id in self.units:
                 pdf_file = paths.site_file(paths.issue_dir(issue) + paths.pdf_name(pub, issue))
                 pdf_path = str(self.output_dir / pdf_file)  # attach the PDF already built
-            tasks.append((issue, tuple(todo), pdf_path, unit_keys))
+            tasks.append((position, tuple(todo), pdf_path, unit_keys))
 
-        _STATE.update(theme=theme, project=project)
-        with _workers(min(self.jobs, len(tasks))) as pool:
-            futures: dict[Future[RenderedIssue], tuple[Issue, dict[str, str]]] = {}
-            if pool is not None:
-                for issue, kinds, pdf_path, unit_keys in tasks:
-                    future = pool.submit(_render, issue.id, kinds, pdf_path)
-                    futures[future] = (issue, unit_keys)
-            # While the workers render PDFs and emails, this process renders the web edition.
-            if "web" in self.editions:
-                self._web(project, theme, bases["web"], out)
-            done = 0
-            if pool is None:
-                for issue, kinds, pdf_path, unit_keys in tasks:
-                    self._collect(out, issue, unit_keys, _render(issue.id, kinds, pdf_path))
-                    done += 1
-                    self._tick(done, len(tasks))
-            for future in as_completed(futures):
-                issue, unit_keys = futures[future]
-                self._collect(out, issue, unit_keys, future.result())
+        jobs = [
+            Job(
+                self.content_dir,
+                self.templates,
+                pub,
+                project.issues[max(0, index - 1) : index + 2],
+                min(index, 1),
+                kinds,
+                pdf_path,
+            )
+            for index, kinds, pdf_path, _ in tasks
+        ]
+        # Even one PDF goes to a worker when there are two cores: this process renders the
+        # web edition meanwhile. ``jobs=1`` keeps everything in this process.
+        if self.jobs > 1:
+            workers.start(min(self.jobs, len(jobs)))
+        futures: dict[
+            Future[tuple[RenderedIssue, list[tuple[str, int, str]]]], tuple[Issue, dict[str, str]]
+        ] = {}
+        if workers.pool is not None:
+            for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True):
+                futures[workers.submit(job)] = (job.issue, unit_keys)
+        if "web" in self.editions:
+            self._web(project, theme, bases["web"], out)
+        done = 0
+        if workers.pool is None:
+            for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True):
+                self._collect(out, job.issue, unit_keys, _render(job))
                 done += 1
-                self._tick(done, len(tasks))
+                self._tick(done, len(jobs))
+        for future in as_completed(futures):
+            # Popped, so that the finished PDF and email are freed once staged: holding
+            # every result costs half a megabyte an issue.
+            issue, unit_keys = futures.pop(future)
+            rendered, records = future.result()
+            for name, level, message in records:
+                # Logged here, where the caller's handlers are (a terminal, a test, a file).
+                logging.getLogger(name).log(level, message)
+            self._collect(out, issue, unit_keys, rendered)
+            done += 1
+            self._tick(done, len(jobs))
+
+        self._carry(project, wanted, out)
+
+    def _carry(self, project: Project, wanted: set[str], out: Output) -> None:
+        """Keep the last build's work that this build was not asked to redo: other editions,
+        issues not named. Work for an issue that no longer exists is dropped."""
+        live = {i.id for i in project.issues}
+        for name, unit in self.previous.units.items():
+            kind, _, issue_id = name.partition(":")
+            if name in self.units or (issue_id and issue_id not in live):
+                continue
+            asked = EDITION_OF.get(kind, "web") in self.editions
+            if asked and (kind not in ("pdf", "email") or issue_id in wanted):
+                continue  # this build made it afresh, or decided it is no longer needed
+            if self.previous.intact(self.output_dir, unit.files):
+                self._keep(out, name)
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -312,13 +445,27 @@ class Build:
             files = issue_files(theme, project, issue)
             self._add(out, name, key, {paths.site_file(p): d for p, d in files.items()})
             pages.append((page, files[page]))
-        for path, data in render_archive(theme, project, [p for p, _ in pages]).items():
-            out.add(paths.site_file(path), data)
         search_key = digest(base, *page_keys)
+        search = None
         if self._clean("search", search_key):
             self._keep(out, "search")
-        else:
-            bundle = search_bundle(pages, project.publication.language.split("-")[0])
+        else:  # Pagefind indexes in its own process while this one renders the archive
+            search = SearchJob(pages, project.publication.language.split("-")[0])
+        archive_key = digest(base, *(self._issue_key(i.id) for i in project.issues))
+        try:
+            if self._clean("archive", archive_key):
+                self._keep(out, "archive")
+            else:
+                made = render_archive(theme, project, [p for p, _ in pages])
+                self._add(
+                    out, "archive", archive_key, {paths.site_file(p): d for p, d in made.items()}
+                )
+        except BaseException:
+            if search is not None:
+                search.cancel()
+            raise
+        if search is not None:
+            bundle = search.result()
             self._add(out, "search", search_key, {paths.site_file(p): d for p, d in bundle.items()})
 
 

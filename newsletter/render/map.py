@@ -294,15 +294,30 @@ def build_map(issue: Issue, gazetteer: Index) -> MapFigure | None:
 
 def render_map_png(svg: str) -> bytes:
     """Rasterise the map for the email, at ``PNG_SCALE`` times its SVG size."""
-    import cairosvg  # imported here: only the email's PNG needs cairo
+    # Imported here: only the email's PNG needs cairo.
+    from cairosvg.parser import Tree
+    from cairosvg.surface import PNGSurface
     from PIL import Image
 
-    raw = cairosvg.svg2png(bytestring=svg.encode("utf-8"), output_width=WIDTH * PNG_SCALE)
-    # A flat map needs few colours: a 64-colour palette makes the email's image a third the size.
-    image = Image.open(io.BytesIO(raw)).convert("RGB")
-    palette = image.quantize(PNG_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    # Draw on cairo's surface and hand its pixels straight to Pillow: letting cairosvg
+    # encode a PNG only for Pillow to decode it again cost twice the drawing itself.
+    surface = PNGSurface(
+        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=WIDTH * PNG_SCALE
+    )
+    pixels = surface.cairo
+    pixels.flush()
+    size = (pixels.get_width(), pixels.get_height())
+    image = Image.frombuffer(
+        "RGBA", size, bytes(pixels.get_data()), "raw", "BGRA", pixels.get_stride(), 1
+    ).convert("RGB")
+    # A flat map needs few colours: a 64-colour palette makes the email's image a third the
+    # size. The fast octree quantiser and zlib's default effort take 40 ms where median cut
+    # and an exhaustive search took 300, for 5% more bytes.
+    palette = image.quantize(
+        PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
+    )
     out = io.BytesIO()
-    palette.save(out, "PNG", optimize=True)
+    palette.save(out, "PNG")
     return out.getvalue()
 
 

@@ -42,6 +42,17 @@ def _allowed_path(url: str, roots: Sequence[Path]) -> Path:
     return path
 
 
+def warm_up() -> None:
+    """Import WeasyPrint and load the fonts the editions use, before the first real PDF: a
+    worker does this while the build is still loading the content."""
+    import weasyprint
+
+    weasyprint.HTML(
+        string='<p style="font-family: Noto Serif">x <i>y</i></p>'
+        '<p style="font-family: Noto Sans"><b>x</b> y</p>'
+    ).write_pdf()
+
+
 def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[str, str]) -> bytes:
     """Lay out ``html`` as a tagged PDF; refuse any URL outside ``roots``; fail on any gap."""
     # Imported here: WeasyPrint is slow to import and only the PDF needs it.

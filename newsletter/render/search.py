@@ -23,18 +23,19 @@ def _executable() -> Path:
     return Path(get_executable())
 
 
-def search_bundle(
-    pages: Sequence[tuple[str, str | Path]], language: str = "en"
-) -> dict[str, bytes]:
-    """Index ``(site path, html or file)`` pages; return the bundle's files by site path.
+class SearchJob:
+    """Pagefind indexing the pages in the background; ``result`` waits for the bundle.
 
     Pages go through a private temporary folder and one run of Pagefind's own binary: its
     Python service API answers large indexes in one message that stalls past about 100 pages,
     and adding pages one by one costs a round trip each. A page given as a ``Path`` (an
     unchanged page already in the output) is linked, not copied.
     """
-    with tempfile.TemporaryDirectory(prefix="newsletter-search-") as folder:
-        site, bundle = Path(folder, "site"), Path(folder, "bundle")
+
+    def __init__(self, pages: Sequence[tuple[str, str | Path]], language: str = "en") -> None:
+        self.count = len(pages)
+        self.folder = tempfile.TemporaryDirectory(prefix="newsletter-search-")
+        site, self.bundle = Path(self.folder.name, "site"), Path(self.folder.name, "bundle")
         for relative, page in pages:
             path = site / relative
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -50,24 +51,51 @@ def search_bundle(
             "--site",
             str(site),
             "--output-path",
-            str(bundle),
+            str(self.bundle),
             "--force-language",
             language,
             "--silent",
         ]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise RenderError(f"search index: Pagefind failed: {exc}") from exc
-        if done.returncode != 0:
-            message = (done.stderr or done.stdout).strip().splitlines()
-            raise RenderError(
-                f"search index: Pagefind failed: {message[-1] if message else done.returncode}"
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
-        files = {
-            BUNDLE + path.relative_to(bundle).as_posix(): path.read_bytes()
-            for path in sorted(bundle.rglob("*"))
-            if path.is_file()
-        }
-    log.info("search index: %d page(s), %d file(s)", len(pages), len(files))
-    return files
+        except OSError as exc:
+            self.folder.cleanup()
+            raise RenderError(f"search index: Pagefind failed: {exc}") from exc
+
+    def result(self) -> dict[str, bytes]:
+        """Wait for Pagefind; return the bundle's files by site path."""
+        try:
+            try:
+                stdout, stderr = self.process.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired as exc:
+                self.process.kill()
+                raise RenderError(f"search index: Pagefind took over {TIMEOUT} s") from exc
+            if self.process.returncode != 0:
+                message = (stderr or stdout).strip().splitlines()
+                last = message[-1] if message else self.process.returncode
+                raise RenderError(f"search index: Pagefind failed: {last}")
+            files = {
+                BUNDLE + path.relative_to(self.bundle).as_posix(): path.read_bytes()
+                for path in sorted(self.bundle.rglob("*"))
+                if path.is_file()
+            }
+        finally:
+            self.folder.cleanup()
+        log.info("search index: %d page(s), %d file(s)", self.count, len(files))
+        return files
+
+    def cancel(self) -> None:
+        """Stop Pagefind and remove its folder (the build failed elsewhere)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.folder.cleanup()
+
+
+def search_bundle(
+    pages: Sequence[tuple[str, str | Path]], language: str = "en"
+) -> dict[str, bytes]:
+    """Index ``(site path, html or file)`` pages; return the bundle's files by site path."""
+    return SearchJob(pages, language).result()
