@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from newsletter.compute import Totals, totals
 from newsletter.counts import Count
 from newsletter.governorates import slug
-from newsletter.loader import Project
+from newsletter.loader import Project, position
 from newsletter.model import Incident, Issue
 
 
@@ -60,7 +60,7 @@ def _difference(now: Count, before: Count) -> str:
 
 def change_from_previous(project: Project, issue: Issue) -> Change | None:
     """The change in IED totals from the previous issue, or None for the first issue."""
-    index = project.issues.index(issue)
+    index = position(project, issue)
     if index == 0:
         return None
     previous = project.issues[index - 1]

@@ -44,13 +44,32 @@ def digest(*parts: str | bytes) -> str:
     return hasher.hexdigest()
 
 
-def _files(folder: Path) -> Iterable[tuple[str, Path]]:
-    if not folder.is_dir():
-        return
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not any(part.startswith(".") for part in relative.split("/")):
-            yield relative, path
+def _files(folder: Path) -> Iterable[tuple[str, str]]:
+    """Every visible file under ``folder``: (relative POSIX path, absolute path), sorted.
+
+    ``os.scandir`` rather than ``Path.rglob``: this runs on every build, and for 3,600 files
+    pathlib's objects cost more than reading the files."""
+    stack = [(str(folder), "")]
+    found: list[tuple[str, str]] = []
+    while stack:
+        where, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(where))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file():
+                found.append((prefix + entry.name, entry.path))
+    return sorted(found)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 @dataclass(frozen=True)
@@ -78,8 +97,8 @@ def tool_digest() -> str:
     """
     parts = [__version__]
     for relative, path in _files(PACKAGE):
-        if path.suffix in {".py", ".json", ".yaml", ".txt", ".tsv", ".csv"}:
-            parts.append(f"{relative}={digest(path.read_bytes())}")
+        if relative.endswith((".py", ".json", ".yaml", ".txt", ".tsv", ".csv")):
+            parts.append(f"{relative}={digest(_read(path))}")
     return digest(*parts)
 
 
@@ -87,10 +106,11 @@ def scan(content_dir: Path, template_dirs: Iterable[Path]) -> Inputs:
     """Digest every content and template file; a project template hides a default one."""
     files: dict[str, str] = {}
     for relative, path in _files(content_dir):
-        files[f"content/{relative}"] = digest(path.read_bytes())
+        files[f"content/{relative}"] = digest(_read(path))
     for folder in template_dirs:
         for relative, path in _files(folder):
-            files.setdefault(f"templates/{relative}", digest(path.read_bytes()))
+            if f"templates/{relative}" not in files:
+                files[f"templates/{relative}"] = digest(_read(path))
     return Inputs(files, tool_digest())
 
 

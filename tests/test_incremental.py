@@ -89,7 +89,7 @@ def test_one_story_redoes_its_issue_and_the_search(archive: Path) -> None:
     )
     result = rebuild(archive)
     assert sorted(result.rendered) == sorted(
-        [f"pdf:{IDS[1]}", f"email:{IDS[1]}", f"page:{IDS[1]}", "search", "archive"]
+        [f"pdf:{IDS[1]}", f"email:{IDS[1]}", f"page:{IDS[1]}", "search:2016", "archive"]
     )
     files = changed(result, archive)
     assert f"site/issues/{IDS[1]}/index.html" in files
@@ -109,7 +109,7 @@ def test_one_incident_redoes_the_next_issue_page_and_the_totals(archive: Path) -
     set_deaths(archive, IDS[1], 41)
     result = rebuild(archive, WEB)
     assert sorted(result.rendered) == sorted(
-        [f"page:{IDS[1]}", f"page:{IDS[2]}", "search", "archive"]
+        [f"page:{IDS[1]}", f"page:{IDS[2]}", "search:2016", "archive"]
     )
     files = changed(result, archive)
     # The next issue's "change from previous" compares with the edited table.
@@ -128,7 +128,9 @@ def test_a_web_template_redoes_every_page_and_no_pdf(archive: Path) -> None:
         archive / "templates/web/issue.html", "{% block main %}", "{% block main %}<!-- edited -->"
     )
     result = rebuild(archive)
-    assert sorted(result.rendered) == sorted([f"page:{i}" for i in IDS] + ["search", "archive"])
+    assert sorted(result.rendered) == sorted(
+        [f"page:{i}" for i in IDS] + ["search:2016", "archive"]
+    )
     files = changed(result, archive)
     assert {f"site/issues/{i}/index.html" for i in IDS} <= files
     assert not any(f.endswith((".pdf", ".eml")) for f in files)

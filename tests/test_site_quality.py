@@ -118,3 +118,33 @@ def test_pages_fit_a_phone(browser: Any, served: str) -> None:
     for page in ("index.html", "issues/2021-11-11/", "governorates/kirkuk.html"):
         browser.get(served + page)
         assert browser.execute_script("return document.documentElement.scrollWidth") <= 360, page
+
+
+def test_search_merges_the_yearly_indexes(browser: Any, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from synthetic import generate
+
+    from newsletter.commands.build import build
+
+    content = generate(tmp_path / "content", issues=6, seed=3, first_end=dt.date(2016, 12, 8))
+    oldest = sorted((content / "issues").iterdir())[0]  # 2016; the newest is in 2017
+    story = oldest / "sections" / "politics.yaml"
+    text = story.read_text(encoding="utf-8")
+    story.write_text(text.replace("stories:\n", "stories:\n- Zanzibarian ferries.\n", 1), "utf-8")
+    build(content, tmp_path / "out", editions=("web",))
+    handler = functools.partial(_QuietHandler, directory=str(tmp_path / "out" / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(f"http://127.0.0.1:{server.server_address[1]}/search.html")
+        browser.find_element(By.ID, "q").send_keys("Zanzibarian")
+        results = WebDriverWait(browser, 20).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, ".search-result")
+        )
+        assert [r.get_attribute("href").split("/issues/")[1] for r in results] == [
+            f"{oldest.name}/"
+        ]
+    finally:
+        server.shutdown()
+        server.server_close()

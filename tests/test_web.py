@@ -126,4 +126,7 @@ def test_governorate_pages(archive: Path) -> None:
 def test_web_only_build_writes_no_pdf_or_email(archive: Path) -> None:
     assert not list(archive.rglob("*.pdf"))
     assert not (archive.parent / "email").exists()
-    assert (archive / "pagefind" / "pagefind-ui.js").is_file()
+    # One search index per year, which the search page merges.
+    for year in ("2016", "2017"):
+        assert (archive / "pagefind" / year / "pagefind-entry.json").is_file()
+    assert '["2017", "2016"]' in (archive / "search.html").read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ from newsletter.loader import Project, load_project, select
 from newsletter.model import Issue, Publication
 from newsletter.render.issue import RenderedIssue, render_issue
 from newsletter.render.pdf import warm_up
-from newsletter.render.search import SearchJob
+from newsletter.render.search import BUNDLE, SearchJob, search_year
 from newsletter.render.web import issue_files, render_archive
 from newsletter.theme import Theme, make_theme
 from newsletter.writer import Output, atomic_write
@@ -47,6 +47,7 @@ TEMPLATES = {
 }
 # The settings each kind of work does not read: editing them leaves that work alone.
 EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
+SEARCH_RUNS = 2  # Pagefind processes at once
 UNUSED_SETTINGS = {"pdf": {"email", "smtp"}, "email": {"smtp"}, "web": {"email", "smtp", "pdf"}}
 
 
@@ -409,7 +410,8 @@ class Build:
         live = {i.id for i in project.issues}
         for name, unit in self.previous.units.items():
             kind, _, issue_id = name.partition(":")
-            if name in self.units or (issue_id and issue_id not in live):
+            dropped = kind in ("pdf", "email", "page") and issue_id not in live
+            if name in self.units or dropped:
                 continue
             asked = EDITION_OF.get(kind, "web") in self.editions
             if asked and (kind not in ("pdf", "email") or issue_id in wanted):
@@ -445,28 +447,59 @@ class Build:
             files = issue_files(theme, project, issue)
             self._add(out, name, key, {paths.site_file(p): d for p, d in files.items()})
             pages.append((page, files[page]))
-        search_key = digest(base, *page_keys)
-        search = None
-        if self._clean("search", search_key):
-            self._keep(out, "search")
-        else:  # Pagefind indexes in its own process while this one renders the archive
-            search = SearchJob(pages, project.publication.language.split("-")[0])
         archive_key = digest(base, *(self._issue_key(i.id) for i in project.issues))
+        shards = self._search_shards(project, base, pages, page_keys, out)
+        language = project.publication.language.split("-")[0]
+        running: list[tuple[str, str, SearchJob]] = []
+
+        def start_next() -> None:
+            name, key, chosen = shards.pop(0)
+            year = name.split(":", 1)[1]
+            running.append((name, key, SearchJob(chosen, language, f"{BUNDLE}{year}/")))
+
         try:
+            # Two Pagefind runs at a time: they use both cores while this process renders
+            # the archive pages, and one year each keeps their memory small.
+            while shards and len(running) < SEARCH_RUNS:
+                start_next()
             if self._clean("archive", archive_key):
                 self._keep(out, "archive")
             else:
                 made = render_archive(theme, project, [p for p, _ in pages])
-                self._add(
-                    out, "archive", archive_key, {paths.site_file(p): d for p, d in made.items()}
-                )
-        except BaseException:
-            if search is not None:
-                search.cancel()
-            raise
-        if search is not None:
-            bundle = search.result()
-            self._add(out, "search", search_key, {paths.site_file(p): d for p, d in bundle.items()})
+                archive = {paths.site_file(p): d for p, d in made.items()}
+                self._add(out, "archive", archive_key, archive)
+            while running:
+                name, key, job = running.pop(0)
+                bundle = job.result()
+                self._add(out, name, key, {paths.site_file(p): d for p, d in bundle.items()})
+                if shards:
+                    start_next()
+        finally:
+            for _, _, job in running:
+                job.cancel()
+
+    def _search_shards(
+        self,
+        project: Project,
+        base: str,
+        pages: list[tuple[str, str | Path]],
+        page_keys: list[str],
+        out: Output,
+    ) -> list[tuple[str, str, list[tuple[str, str | Path]]]]:
+        """The search index is one Pagefind bundle per year, which the search page merges: an
+        edit re-indexes its year (52 pages), not the archive. Returns the years to index."""
+        years: dict[str, list[int]] = {}
+        for index, issue in enumerate(project.issues):
+            years.setdefault(search_year(issue), []).append(index)
+        todo = []
+        for year, members in sorted(years.items(), reverse=True):
+            name = f"search:{year}"
+            key = digest(base, *(page_keys[i] for i in members))
+            if self._clean(name, key):
+                self._keep(out, name)
+            else:
+                todo.append((name, key, [pages[i] for i in members]))
+        return todo
 
 
 def _issue_names(inputs: Inputs) -> set[str]:

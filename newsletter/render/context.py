@@ -6,7 +6,7 @@ from typing import Any
 
 from newsletter import paths
 from newsletter.compute import format_date, period_text, summarise
-from newsletter.loader import Project
+from newsletter.loader import Project, position
 from newsletter.model import Issue
 from newsletter.render.map import MAP_FILE, issue_map
 
@@ -14,7 +14,7 @@ from newsletter.render.map import MAP_FILE, issue_map
 def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
     """Build the template context of one issue."""
     pub = project.publication
-    index = project.issues.index(issue)
+    index = position(project, issue)
     period = period_text(issue, pub)
     return {
         "pub": pub,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsletter.errors import RenderError
+from newsletter.model import Issue
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,11 @@ class SearchJob:
     unchanged page already in the output) is linked, not copied.
     """
 
-    def __init__(self, pages: Sequence[tuple[str, str | Path]], language: str = "en") -> None:
+    def __init__(
+        self, pages: Sequence[tuple[str, str | Path]], language: str = "en", bundle: str = BUNDLE
+    ) -> None:
         self.count = len(pages)
+        self.prefix = bundle
         self.folder = tempfile.TemporaryDirectory(prefix="newsletter-search-")
         site, self.bundle = Path(self.folder.name, "site"), Path(self.folder.name, "bundle")
         for relative, page in pages:
@@ -65,7 +69,7 @@ class SearchJob:
             raise RenderError(f"search index: Pagefind failed: {exc}") from exc
 
     def result(self) -> dict[str, bytes]:
-        """Wait for Pagefind; return the bundle's files by site path."""
+        """Wait for Pagefind; return the bundle's files by site path (under ``bundle``)."""
         try:
             try:
                 stdout, stderr = self.process.communicate(timeout=TIMEOUT)
@@ -77,7 +81,7 @@ class SearchJob:
                 last = message[-1] if message else self.process.returncode
                 raise RenderError(f"search index: Pagefind failed: {last}")
             files = {
-                BUNDLE + path.relative_to(self.bundle).as_posix(): path.read_bytes()
+                self.prefix + path.relative_to(self.bundle).as_posix(): path.read_bytes()
                 for path in sorted(self.bundle.rglob("*"))
                 if path.is_file()
             }
@@ -94,8 +98,6 @@ class SearchJob:
         self.folder.cleanup()
 
 
-def search_bundle(
-    pages: Sequence[tuple[str, str | Path]], language: str = "en"
-) -> dict[str, bytes]:
-    """Index ``(site path, html or file)`` pages; return the bundle's files by site path."""
-    return SearchJob(pages, language).result()
+def search_year(issue: Issue) -> str:
+    """The search index an issue's page is in: its year's (by the period's end)."""
+    return str(issue.period.end.year)

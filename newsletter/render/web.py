@@ -15,6 +15,7 @@ from newsletter.model import Issue
 from newsletter.render.chart import trend_chart
 from newsletter.render.context import issue_context
 from newsletter.render.data import incident_rows, to_csv, to_json
+from newsletter.render.search import search_year
 from newsletter.theme import Theme
 
 FEED_SIZE = 20
@@ -125,6 +126,7 @@ def render_archive(
     )
     files["search.html"] = theme.render(
         "web/search.html",
+        years=sorted({search_year(i) for i in project.issues}, reverse=True),
         **_page_context(project, f"{pub.site_url}search.html", f"Search the {pub.title}."),
     )
     files["atom.xml"] = render_feed(theme, project)
