@@ -42,10 +42,11 @@ class Output:
             raise OutputError(f"two outputs want the same path: {key}")
         return key
 
-    def add(self, relative: str, data: str | bytes) -> None:
+    def add(self, relative: str, data: str | bytes) -> Path:
         """Stage ``data`` for ``relative``; refuse paths that escape the root or repeat.
 
         A file whose bytes are already in place is left alone, so its date does not change.
+        Returns where the bytes are until the commit (the staged file, or the file in place).
         """
         key = self._key(relative)
         payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -54,13 +55,14 @@ class Output:
         try:
             same_size = target.is_file() and target.stat().st_size == len(payload)
             if same_size and target.read_bytes() == payload:
-                return
+                return target
             staged = self.root / STAGING / key
             staged.parent.mkdir(parents=True, exist_ok=True)
             staged.write_bytes(payload)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
         self.staged.append(key)
+        return staged
 
     def keep(self, relative: str) -> None:
         """Carry ``relative`` from the last build: it is one of this build's files as it is."""
