@@ -152,22 +152,29 @@ class Workers:
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
+        self.count = 0
 
     def start(self, count: int) -> None:
         """Start ``count`` workers (once)."""
         if self.pool is not None or count < 1:
             return
         # A fork server that has imported the engines once: each worker is forked from it
-        # ready to render, and is replaced after TASKS_PER_WORKER issues, because
-        # WeasyPrint's caches grow with every document (from 110 to 200 MB over 260 PDFs).
+        # ready to render. (Python 3.11's ``max_tasks_per_child`` hangs once a worker retires,
+        # so ``restart`` replaces the whole pool between batches instead.)
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(
             ["newsletter.commands.incremental", "weasyprint", "cairosvg"]
         )
-        self.pool = ProcessPoolExecutor(
-            count, mp_context=context, initializer=_warm, max_tasks_per_child=TASKS_PER_WORKER
-        )
+        self.count = count
+        self.pool = ProcessPoolExecutor(count, mp_context=context, initializer=_warm)
         self.pool.submit(int)  # start the server and the workers now
+
+    def restart(self) -> None:
+        """Replace the workers with fresh ones: WeasyPrint's caches grow with every document
+        (from 110 to 200 MB over 260 PDFs), a new worker starts small."""
+        count = self.count
+        self.close()
+        self.start(count)
 
     def submit(self, job: Job) -> Future[tuple[RenderedIssue, list[tuple[str, int, str]]]]:
         """Queue one issue's work; its result comes with the warnings logged doing it."""
@@ -178,6 +185,7 @@ class Workers:
         """Stop the workers (after their tasks, or at once if the build failed)."""
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 class Build:
@@ -386,31 +394,42 @@ class Build:
         # web edition meanwhile. ``jobs=1`` keeps everything in this process.
         if self.jobs > 1:
             workers.start(min(self.jobs, len(jobs)))
+        pending = [(job, unit_keys) for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True)]
         futures: dict[
             Future[tuple[RenderedIssue, list[tuple[str, int, str]]]], tuple[Issue, dict[str, str]]
         ] = {}
-        if workers.pool is not None:
-            for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True):
+
+        def submit_batch() -> None:
+            batch = pending[: workers.count * TASKS_PER_WORKER]
+            del pending[: len(batch)]
+            for job, unit_keys in batch:
                 futures[workers.submit(job)] = (job.issue, unit_keys)
+
+        if workers.pool is not None:
+            submit_batch()
         if "web" in self.editions:
             self._web(project, theme, bases["web"], out)
         done = 0
         if workers.pool is None:
-            for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True):
+            for job, unit_keys in pending:
                 self._collect(out, job.issue, unit_keys, _render(job))
                 done += 1
                 self._tick(done, len(jobs))
-        for future in as_completed(futures):
-            # Popped, so that the finished PDF and email are freed once staged: holding
-            # every result costs half a megabyte an issue.
-            issue, unit_keys = futures.pop(future)
-            rendered, records = future.result()
-            for name, level, message in records:
-                # Logged here, where the caller's handlers are (a terminal, a test, a file).
-                logging.getLogger(name).log(level, message)
-            self._collect(out, issue, unit_keys, rendered)
-            done += 1
-            self._tick(done, len(jobs))
+        while futures:
+            for future in as_completed(list(futures)):
+                # Popped, so that the finished PDF and email are freed once staged: holding
+                # every result costs half a megabyte an issue.
+                issue, unit_keys = futures.pop(future)
+                rendered, records = future.result()
+                for name, level, message in records:
+                    # Logged here, where the caller's handlers are (a terminal, a test, a file).
+                    logging.getLogger(name).log(level, message)
+                self._collect(out, issue, unit_keys, rendered)
+                done += 1
+                self._tick(done, len(jobs))
+            if pending:
+                workers.restart()
+                submit_batch()
 
         self._carry(project, wanted, out)
 
