@@ -20,10 +20,15 @@ import os
 import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter import __version__
+
+if TYPE_CHECKING:  # only for annotations: this module stays free of heavy imports
+    from newsletter.errors import Problem
+    from newsletter.model import Issue
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +92,16 @@ class Inputs:
     def get(self, key: str) -> str:
         """The digest of one file, or ``-`` when it does not exist."""
         return self.files.get(key, "-")
+
+    @cached_property  # a frozen dataclass still has a __dict__ for this
+    def issue_digests(self) -> dict[str, str]:
+        """One digest per issue folder (of every file in it), by folder name."""
+        grouped: dict[str, list[str]] = {}
+        for key, value in sorted(self.files.items()):
+            parts = key.split("/", 3)
+            if len(parts) == 4 and parts[:2] == ["content", "issues"]:
+                grouped.setdefault(parts[2], []).append(f"{key}={value}")
+        return {name: digest(*lines) for name, lines in grouped.items()}
 
 
 def tool_digest() -> str:
@@ -221,3 +236,28 @@ def load_issue_cache(output_dir: Path) -> dict[str, Any]:
 def dump_issue_cache(entries: Mapping[str, Any]) -> bytes:
     """The loaded issues as bytes for the writer."""
     return pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class IssueCache:
+    """Issues loaded by the last build, reused while their key (their files, the gazetteer,
+    the tool) is the same: an edit re-reads one issue, not the archive."""
+
+    def __init__(self, entries: dict[str, object], keys: dict[str, str]) -> None:
+        self.entries = entries
+        self.keys = keys
+        self.changed = False
+
+    def lookup(self, folder: Path) -> tuple[Issue | None, list[Problem]] | None:
+        """The issue and problems loaded from ``folder`` before, or None if it changed."""
+        entry = self.entries.get(folder.name)
+        key = self.keys.get(folder.name)
+        if key is None or not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != key:
+            return None
+        return entry[1], list(entry[2])
+
+    def store(self, folder: Path, issue: Issue | None, problems: list[Problem]) -> None:
+        """Remember what was loaded from ``folder``."""
+        key = self.keys.get(folder.name)
+        if key is not None:
+            self.entries[folder.name] = (key, issue, problems)
+            self.changed = True

@@ -17,20 +17,19 @@ Pieces ("units") and what their keys are made of:
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from newsletter import cache, paths
 from newsletter.cache import Inputs, Manifest, Unit, digest
+from newsletter.commands.workers import Job, Logged, Workers, render
 from newsletter.errors import Problem
 from newsletter.loader import Project, load_project, select
-from newsletter.model import Issue, Publication
-from newsletter.render.issue import RenderedIssue, render_issue
-from newsletter.render.pdf import warm_up
+from newsletter.model import Issue
+from newsletter.render.issue import RenderedIssue
 from newsletter.render.search import BUNDLE, SearchJob, search_year
 from newsletter.render.web import issue_files, render_archive
 from newsletter.theme import Theme, make_theme
@@ -62,132 +61,6 @@ class Outcome:
     rendered: list[str] = field(default_factory=list)
 
 
-class _Memo:
-    """Issues loaded by the last build, reused while their files and the gazetteer are the same."""
-
-    def __init__(self, entries: dict[str, object], keys: dict[str, str]) -> None:
-        self.entries = entries
-        self.keys = keys
-        self.changed = False
-
-    def lookup(self, folder: Path) -> tuple[Issue | None, list[Problem]] | None:
-        entry = self.entries.get(folder.name)
-        key = self.keys.get(folder.name)
-        if key is None or not isinstance(entry, tuple) or len(entry) != 3 or entry[0] != key:
-            return None
-        return entry[1], list(entry[2])
-
-    def store(self, folder: Path, issue: Issue | None, problems: list[Problem]) -> None:
-        key = self.keys.get(folder.name)
-        if key is not None:
-            self.entries[folder.name] = (key, issue, problems)
-            self.changed = True
-
-
-@dataclass(frozen=True)
-class Job:
-    """One issue's PDF and email work, as sent to a worker: the issue with its neighbours
-    (for the previous/next links), the publication and where its files and templates are."""
-
-    content_dir: Path
-    templates: Path
-    publication: Publication
-    issues: tuple[Issue, ...]
-    index: int
-    kinds: tuple[str, ...]
-    pdf_path: str | None
-
-    @property
-    def issue(self) -> Issue:
-        """The issue to render."""
-        return self.issues[self.index]
-
-
-_THEMES: dict[Path, Theme] = {}
-
-
-def _warm() -> None:
-    """A worker's first act: import the engines and load the fonts while the build process
-    is still loading the content."""
-    import cairosvg  # noqa: F401  (imported for its import time only)
-
-    warm_up()
-
-
-def _render(job: Job) -> RenderedIssue:
-    theme = _THEMES.get(job.templates)
-    if theme is None:
-        theme = _THEMES[job.templates] = make_theme(job.templates)
-    project = Project(job.content_dir, job.publication, job.issues)
-    pdf = Path(job.pdf_path).read_bytes() if job.pdf_path else None
-    return render_issue(theme, project, job.issue, job.kinds, pdf)
-
-
-class _Keep(logging.Handler):
-    """Collects a worker's warnings, which the build process logs again as its own."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()))
-
-
-def _render_in_worker(job: Job) -> tuple[RenderedIssue, list[tuple[str, int, str]]]:
-    keep = _Keep()
-    root = logging.getLogger("newsletter")
-    root.addHandler(keep)
-    root.propagate = False  # said once, by the build process, not twice
-    try:
-        return _render(job), keep.records
-    finally:
-        root.removeHandler(keep)
-        root.propagate = True
-
-
-class Workers:
-    """Worker processes for PDFs and emails, started as early as the build can tell it will
-    need them, so that importing WeasyPrint overlaps loading the content."""
-
-    def __init__(self) -> None:
-        self.pool: ProcessPoolExecutor | None = None
-        self.count = 0
-
-    def start(self, count: int) -> None:
-        """Start ``count`` workers (once)."""
-        if self.pool is not None or count < 1:
-            return
-        # Forked: a worker starts at once with what this process has imported, and imports
-        # WeasyPrint while this process loads the content. (A fork server that preloads
-        # WeasyPrint costs 0.7 s more to start, which an edit of one issue pays in full.
-        # Python 3.11's ``max_tasks_per_child`` hangs once a worker retires, so ``restart``
-        # replaces the whole pool between batches instead.)
-        self.count = count
-        self.pool = ProcessPoolExecutor(
-            count, mp_context=multiprocessing.get_context("fork"), initializer=_warm
-        )
-        self.pool.submit(int)  # the pool forks its workers on the first task
-
-    def restart(self) -> None:
-        """Replace the workers with fresh ones: WeasyPrint's caches grow with every document
-        (from 110 to 200 MB over 260 PDFs), a new worker starts small."""
-        count = self.count
-        self.close()
-        self.start(count)
-
-    def submit(self, job: Job) -> Future[tuple[RenderedIssue, list[tuple[str, int, str]]]]:
-        """Queue one issue's work; its result comes with the warnings logged doing it."""
-        assert self.pool is not None
-        return self.pool.submit(_render_in_worker, job)
-
-    def close(self) -> None:
-        """Stop the workers (after their tasks, or at once if the build failed)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
-
-
 class Build:
     """One build of a content folder into an output folder, given the last build's manifest."""
 
@@ -212,19 +85,11 @@ class Build:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.units: dict[str, Unit] = {}
         self.rendered: list[str] = []
-        self._issue_keys: dict[str, str] = {}
 
     # Keys ---------------------------------------------------------------------------------
 
     def _issue_key(self, issue_id: str) -> str:
-        if not self._issue_keys:  # one pass over the inputs for every issue folder
-            grouped: dict[str, list[str]] = {}
-            for key, value in sorted(self.inputs.files.items()):
-                parts = key.split("/", 3)
-                if len(parts) == 4 and parts[:2] == ["content", "issues"]:
-                    grouped.setdefault(parts[2], []).append(f"{key}={value}")
-            self._issue_keys = {name: digest(*lines) for name, lines in grouped.items()}
-        return self._issue_keys.get(issue_id, digest())
+        return self.inputs.issue_digests.get(issue_id, digest())
 
     def _base(self, project: Project, kind: str) -> str:
         settings = project.publication.model_dump_json(exclude=UNUSED_SETTINGS[kind])
@@ -293,14 +158,14 @@ class Build:
                 self.inputs.get("content/gazetteer.yaml"),
                 self._issue_key(folder),
             )
-            for folder in _issue_names(self.inputs)
+            for folder in self.inputs.issue_digests
         }
         workers = Workers()
         if self.jobs > 1:
             workers.start(min(self.jobs, self._likely_issues()))
         out = Output(self.output_dir)
         try:
-            memo = _Memo(cache.load_issue_cache(self.output_dir), keys)
+            memo = cache.IssueCache(cache.load_issue_cache(self.output_dir), keys)
             project = load_project(self.content_dir, names, memo)
             theme = make_theme(self.templates)
             self._run(project, theme, select(project, names), out, workers)
@@ -337,11 +202,11 @@ class Build:
             return 0
         before, now = self.previous.inputs, self.inputs.files
         if self.previous.tool != self.inputs.tool:
-            return len(_issue_names(self.inputs))
+            return len(self.inputs.issue_digests)
         changed = {k for k in before.keys() | now.keys() if before.get(k) != now.get(k)}
         shared = ("content/newsletter.yaml", "content/gazetteer.yaml", *TEMPLATES["pdf"])
         if any(k.startswith((*shared, *TEMPLATES["email"])) for k in changed):
-            return len(_issue_names(self.inputs))
+            return len(self.inputs.issue_digests)
         return len({k.split("/")[2] for k in changed if k.startswith("content/issues/")})
 
     def _run(
@@ -395,9 +260,7 @@ class Build:
         if self.jobs > 1:
             workers.start(min(self.jobs, len(jobs)))
         pending = [(job, unit_keys) for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True)]
-        futures: dict[
-            Future[tuple[RenderedIssue, list[tuple[str, int, str]]]], tuple[Issue, dict[str, str]]
-        ] = {}
+        futures: dict[Future[tuple[RenderedIssue, Logged]], tuple[Issue, dict[str, str]]] = {}
 
         def submit_batch() -> None:
             batch = pending[: workers.count * TASKS_PER_WORKER]
@@ -412,7 +275,7 @@ class Build:
         done = 0
         if workers.pool is None:
             for job, unit_keys in pending:
-                self._collect(out, job.issue, unit_keys, _render(job))
+                self._collect(out, job.issue, unit_keys, render(job))
                 done += 1
                 self._tick(done, len(jobs))
         while futures:
@@ -530,13 +393,3 @@ class Build:
             else:
                 todo.append((name, key, [pages[i] for i in members]))
         return todo
-
-
-def _issue_names(inputs: Inputs) -> set[str]:
-    """The issue folders that hold files, from the input digests."""
-    names = set()
-    for key in inputs.files:
-        parts = key.split("/")
-        if len(parts) > 3 and parts[0] == "content" and parts[1] == "issues":
-            names.add(parts[2])
-    return names
