@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".newsletter"  # inside the output folder; deleting the output resets the cache
 MANIFEST = "manifest.json"
 ISSUES = "issues.pickle"
-SCHEMA = 1
+SCHEMA = 2
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -149,7 +149,11 @@ class Manifest:
     files: dict[str, tuple[int, int]] = field(default_factory=dict)  # size, mtime_ns
     issues: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+
+    @property
+    def notes(self) -> list[str]:
+        """What the units' work had to tell the editor (e.g. a shortened email)."""
+        return [note for unit in self.units.values() for note in unit.notes]
 
     def intact(self, root: Path, names: Iterable[str] | None = None) -> bool:
         """Whether the named output files (default: all) are as this build left them."""
@@ -178,7 +182,6 @@ class Manifest:
                 "files": self.files,
                 "issues": self.issues,
                 "warnings": self.warnings,
-                "notes": self.notes,
             },
             indent=0,
             sort_keys=True,
@@ -203,7 +206,6 @@ def read_manifest(output_dir: Path) -> Manifest:
             files={k: (int(v[0]), int(v[1])) for k, v in data["files"].items()},
             issues=list(data["issues"]),
             warnings=list(data["warnings"]),
-            notes=list(data["notes"]),
         )
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         # No manifest, or one this version cannot read: build everything.

@@ -6,12 +6,11 @@ Pieces ("units") and what their keys are made of:
   reads, the tool;
 - ``email:<id>``: the same with the email templates, and the PDF's key when it is attached;
 - ``page:<id>``: the issue's files, the web templates and settings, and what the page shows of
-  its neighbours: the previous issue's table (for "change from previous") and both
-  neighbours' numbers and periods (for the previous/next links);
-- ``search``: the keys of every page;
-- the archive's own pages (index, governorates, data, feed, sitemap) are rendered on every
-  build that has anything to do (a few tenths of a second for 520 issues); the writer leaves
-  a file alone when its bytes did not change.
+  its neighbours: the previous issue's ``issue.yaml`` and ``ied.yaml`` ("change from
+  previous", its link) and the next issue's ``issue.yaml`` (its link);
+- ``archive``: every issue's files with the web templates and settings (index, governorate
+  pages, data downloads, feed, sitemap, search page);
+- ``search:<year>``: the keys of that year's pages (one Pagefind bundle per year).
 """
 
 from __future__ import annotations
@@ -44,10 +43,10 @@ TEMPLATES = {
     "email": ("templates/email/", "templates/partials/"),
     "web": ("templates/web/", "templates/partials/"),
 }
-# The settings each kind of work does not read: editing them leaves that work alone.
 EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
 SEARCH_RUNS = 2  # Pagefind processes at once
-TASKS_PER_WORKER = 40
+TASKS_PER_WORKER = 40  # issues a worker renders before the pool is replaced
+# The settings each kind of work does not read: editing them leaves that work alone.
 UNUSED_SETTINGS = {"pdf": {"email", "smtp"}, "email": {"smtp"}, "web": {"email", "smtp", "pdf"}}
 
 
@@ -105,16 +104,11 @@ class Build:
         issue = issues[index]
         facts = [base, self._issue_key(issue.id)]
         if index > 0:
-            before = issues[index - 1].id
+            before = f"content/issues/{issues[index - 1].id}/"
             facts += [
                 before,
-                *(
-                    self.inputs.get(f"content/issues/{before}/{name}")
-                    for name in (
-                        "issue.yaml",
-                        "ied.yaml",
-                    )
-                ),
+                self.inputs.get(before + "issue.yaml"),
+                self.inputs.get(before + "ied.yaml"),
             ]
         if index + 1 < len(issues):
             after = issues[index + 1].id
@@ -177,7 +171,6 @@ class Build:
                 units=self.units,
                 issues=[i.id for i in select(project, names)],
                 warnings=[asdict(w) for w in project.warnings],
-                notes=[note for unit in self.units.values() for note in unit.notes],
             )
             written = out.commit(self.previous.files)
         except BaseException:
@@ -187,8 +180,7 @@ class Build:
         manifest.files = out.stamps()
         folder = self.output_dir / cache.CACHE_DIR
         if memo.changed:
-            live = {i.id for i in project.issues}
-            entries = {k: v for k, v in memo.entries.items() if k in keys or k in live}
+            entries = {k: v for k, v in memo.entries.items() if k in keys}  # deleted: dropped
             atomic_write(folder / cache.ISSUES, cache.dump_issue_cache(entries))
         # The manifest goes last: a build cut short leaves the previous one in force, and
         # its keys only ever describe files older than what is in place.
@@ -220,7 +212,7 @@ class Build:
         pub = project.publication
         attach = pub.email.pdf == "attach"
         bases = {kind: self._base(project, kind) for kind in TEMPLATES}
-        tasks: list[tuple[int, tuple[str, ...], str | None, dict[str, str]]] = []
+        pending: list[tuple[Job, dict[str, str]]] = []  # each issue's work and its unit keys
         wanted = {i.id for i in chosen}
         for position, issue in enumerate(project.issues):
             pdf_key = digest(bases["pdf"], self._issue_key(issue.id))
@@ -241,25 +233,23 @@ class Build:
             if todo == ["email"] and attach and "pdf:" + issue.id in self.units:
                 pdf_file = paths.site_file(paths.issue_dir(issue) + paths.pdf_name(pub, issue))
                 pdf_path = str(self.output_dir / pdf_file)  # attach the PDF already built
-            tasks.append((position, tuple(todo), pdf_path, unit_keys))
-
-        jobs = [
-            Job(
+            neighbours = project.issues[max(0, position - 1) : position + 2]
+            job = Job(
                 self.content_dir,
                 self.templates,
                 pub,
-                project.issues[max(0, index - 1) : index + 2],
-                min(index, 1),
-                kinds,
+                neighbours,
+                min(position, 1),
+                tuple(todo),
                 pdf_path,
             )
-            for index, kinds, pdf_path, _ in tasks
-        ]
+            pending.append((job, unit_keys))
+
         # Even one PDF goes to a worker when there are two cores: this process renders the
         # web edition meanwhile. ``jobs=1`` keeps everything in this process.
         if self.jobs > 1:
-            workers.start(min(self.jobs, len(jobs)))
-        pending = [(job, unit_keys) for job, (_, _, _, unit_keys) in zip(jobs, tasks, strict=True)]
+            workers.start(min(self.jobs, len(pending)))
+        total = len(pending)
         futures: dict[Future[tuple[RenderedIssue, Logged]], tuple[Issue, dict[str, str]]] = {}
 
         def submit_batch() -> None:
@@ -277,7 +267,7 @@ class Build:
             for job, unit_keys in pending:
                 self._collect(out, job.issue, unit_keys, render(job))
                 done += 1
-                self._tick(done, len(jobs))
+                self._tick(done, total)
         while futures:
             for future in as_completed(list(futures)):
                 # Popped, so that the finished PDF and email are freed once staged: holding
@@ -289,7 +279,7 @@ class Build:
                     logging.getLogger(name).log(level, message)
                 self._collect(out, issue, unit_keys, rendered)
                 done += 1
-                self._tick(done, len(jobs))
+                self._tick(done, total)
             if pending:
                 workers.restart()
                 submit_batch()
