@@ -1,0 +1,1 @@
+"""The subscriber list and the send log in one database (SQLite by default, or PostgreSQL)."""
