@@ -12,6 +12,7 @@ import click
 
 from newsletter import __version__
 from newsletter.errors import ContentError, NewsletterError
+from newsletter.subscribers_cli import subscribers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -367,3 +368,6 @@ def send(
         click.echo(f"  failed {email}: {detail}", err=True)
     if result.failed:
         sys.exit(1)
+
+
+main.add_command(subscribers)
