@@ -156,7 +156,15 @@ def _record(store: Store, report: Message, result: BounceResult) -> str:
         result.complaints.append(who)
         result.suppressed.append(who)
         return "complaint"
-    temporary, permanent = all_failures(report)
+    try:
+        temporary, permanent = all_failures(report)
+    except Exception as exc:
+        # flufl.bounce's heuristic detectors assume headers that any message in a mailbox may
+        # lack (its Yale detector fails on a message without From:); one odd message must not
+        # stop the rest of the mailbox from being read.
+        log.warning("%s: not read as a bounce: %r", report.get("Message-ID", "a message"), exc)
+        result.ignored += 1
+        return f"unreadable: {exc!r}"
     if not temporary and not permanent:
         result.ignored += 1
         return "not a bounce"
