@@ -6,6 +6,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -240,3 +241,39 @@ def test_two_processes_open_a_new_store_at_once(tmp_path: Path, database_url: st
     store = Store.open(tmp_path / "state", database_url)
     assert store.count("active") == {"active": 1}
     store.close()
+
+
+def test_two_processes_take_the_send_lock_at_once(tmp_path: Path, database_url: str) -> None:
+    # Each process takes the lock, says so, and holds it a moment: exactly one may get it.
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from pathlib import Path
+        from newsletter.errors import NewsletterError
+        from newsletter.subscribers.store import SendLog
+        book = SendLog.open(Path({str(tmp_path / "state")!r}), {database_url!r})
+        sys.stdin.readline()  # start together
+        try:
+            book.lock()
+        except NewsletterError as exc:
+            print("refused:", exc, flush=True)
+        else:
+            print("locked", flush=True)
+            time.sleep(3)
+        book.close()
+        """
+    )
+    Store.open(tmp_path / "state", database_url).close()  # migrated before the race
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    time.sleep(2)  # both have opened the store
+    for run in runs:
+        assert run.stdin is not None
+        run.stdin.write("go\n")
+        run.stdin.flush()
+    outputs = sorted(run.communicate(timeout=60)[0].split(":")[0].strip() for run in runs)
+    assert outputs == ["locked", "refused"]
