@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter.errors import NewsletterError
-from newsletter.subscribers.store import SendLog, Store, database_url
+from newsletter.subscribers.store import SendLog, Store
+from newsletter.subscribers.store import database_url as url_for
 
 
 @pytest.fixture
@@ -199,10 +200,10 @@ def test_old_send_log_and_suppressed_csv_are_merged(tmp_path: Path, database_url
 
 def test_url_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NEWSLETTER_DATABASE_URL", raising=False)
-    assert database_url(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'newsletter.sqlite'}"
-    assert database_url(tmp_path, "postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert url_for(tmp_path) == f"sqlite:///{tmp_path.resolve() / 'newsletter.sqlite'}"
+    assert url_for(tmp_path, "postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     monkeypatch.setenv("NEWSLETTER_DATABASE_URL", "postgres://u@h/db")
-    assert database_url(tmp_path) == "postgresql+psycopg://u@h/db"
+    assert url_for(tmp_path) == "postgresql+psycopg://u@h/db"
 
 
 def test_unreachable_database_is_one_line_error(tmp_path: Path) -> None:
