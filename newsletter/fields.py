@@ -38,7 +38,7 @@ def parse_template(template: str, allowed: Sequence[str]) -> list[tuple[str, str
     try:
         parts = list(_FORMATTER.parse(template))
     except ValueError as exc:
-        brace = "}" if "'}'" in str(exc) else "{"
+        brace = "}" if "Single '}'" in str(exc) else "{"
         raise ValueError(
             f'the template has an unmatched "{brace}"; write {brace}{brace} for a brace itself'
         ) from None

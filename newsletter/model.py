@@ -28,7 +28,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 _ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
-_DATE_HELP = "expected a date like 2021-11-06 (YYYY-MM-DD)"
+_DATE_HELP = "expected a date like 2021-11-06"
 
 
 def _iso_date(value: Any) -> dt.date:

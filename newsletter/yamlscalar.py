@@ -48,6 +48,12 @@ def explicit_tag(loader: Any, node: yaml.Node) -> bool:
     return bool(node.tag != loader.resolve(kind, None, (True, False)))
 
 
+def tag_refused(node: yaml.Node) -> str:
+    """The message for a value that carries an explicit tag."""
+    shown = "!!" + node.tag.removeprefix(_TAG) if node.tag.startswith(_TAG) else node.tag
+    return f"explicit YAML tags ({shown}) are not accepted; write the value without a tag"
+
+
 def check_text(text: str) -> str:
     """Return ``text`` unless it holds a control character; raise ScalarError if it does."""
     found = _CONTROL.search(text)
@@ -80,9 +86,7 @@ def construct(loader: Any, node: yaml.ScalarNode) -> Any:
     value: str = node.value
     tag = node.tag.removeprefix(_TAG)
     if explicit_tag(loader, node):
-        raise ScalarError(
-            f"explicit YAML tags ({node.tag}) are not accepted; write the value without a tag"
-        )
+        raise ScalarError(tag_refused(node))
     if tag == "str" or not _plain(node):
         return check_text(value)
     if tag == "null":

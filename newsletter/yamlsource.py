@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from newsletter.errors import Problem, display_path
-from newsletter.yamlscalar import ScalarError, construct, explicit_tag
+from newsletter.yamlscalar import ScalarError, construct, explicit_tag, tag_refused
 
 Loc = tuple[str | int, ...]
 
@@ -194,11 +194,7 @@ class _Walker:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)
         if explicit_tag(self.loader, node):
-            self._refuse(
-                loc,
-                node,
-                f"explicit YAML tags ({node.tag}) are not accepted; write the value without a tag",
-            )
+            self._refuse(loc, node, tag_refused(node))
             return None
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*loc, i)) for i, item in enumerate(node.value)]
