@@ -231,14 +231,14 @@ def check(
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
-    import datetime as dt
-
     if value is None:
         return None
+    from newsletter.commands.new import parse_date
+
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f'expected a date like 2021-11-18; got "{value}"') from None
+        return parse_date(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @main.command()
@@ -330,6 +330,9 @@ def send(
     from newsletter.commands import send as sending
 
     del output_dir  # sending renders from the content, so cleaning output/ changes nothing
+    from newsletter.fields import check_greeting
+
+    run(lambda: check_greeting(greeting))
     if show_report:
         found = run(lambda: sending.report(content_dir, issue, state_dir, subscribers_csv))
         click.echo(f"sent: {found.sent}\nfailed: {found.failed}\npending: {found.pending}")

@@ -13,8 +13,11 @@ from typing import Any
 
 COUNT_HELP = 'expected a whole number, a range like 2-3, "at least N" or "unknown"'
 
-_RANGE = re.compile(r"^(\d+)\s*[-–]\s*(\d+)$")
-_AT_LEAST = re.compile(r"^(?:at\s+least\s+(\d+)|(\d+)\s*\+)$", re.IGNORECASE)
+# ASCII digits only: \d also matches "²" (which int() refuses) and other scripts' digits.
+_NUMBER = re.compile(r"^[0-9]+$")
+_RANGE = re.compile(r"^([0-9]+)\s*[-–]\s*([0-9]+)$")
+_AT_LEAST = re.compile(r"^(?:at\s+least\s+([0-9]+)|([0-9]+)\s*\+)$", re.IGNORECASE)
+MAX_COUNT_DIGITS = 9  # a billion casualties; also keeps int() far from its 4,300-digit limit
 
 
 @dataclass(frozen=True)
@@ -60,12 +63,19 @@ def parse_count(value: Any) -> Count:
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"a count cannot be negative; got {value}")
+        if value >= 10**MAX_COUNT_DIGITS:
+            raise ValueError(f"a count has at most {MAX_COUNT_DIGITS} digits; got {value}")
         return Count(value, value)
     if isinstance(value, str):
         text = value.strip()
         if text.lower() == "unknown":
             return Count(0, None)
-        if text.isdigit():
+        longest = max((len(run) for run in re.findall(r"[0-9]+", text)), default=0)
+        if longest > MAX_COUNT_DIGITS:
+            raise ValueError(
+                f"a count has at most {MAX_COUNT_DIGITS} digits; got a number of {longest} digits"
+            )
+        if _NUMBER.match(text):
             return Count(int(text), int(text))
         if match := _RANGE.match(text):
             low, high = int(match[1]), int(match[2])

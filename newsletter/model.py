@@ -10,26 +10,41 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    model_validator,
+)
 
 from newsletter.counts import Count, parse_count
+from newsletter.fields import SUBJECT_FIELDS, check_template
 from newsletter.governorates import GOVERNORATES, house_spelling
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_DATE_HELP = "expected a date like 2021-11-06"
+
+
 def _iso_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
+    # The YAML layer has already refused dates with a time; a datetime here is a program error.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str):
+        # Python 3.11's fromisoformat also takes 20211104 and 2021-W44-4; editors mean neither.
+        match = _ISO_DATE.match(value.strip())
+        if not match:
+            raise ValueError(f'{_DATE_HELP}; got "{value}"')
         try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-        raise ValueError(f'expected a date like 2021-11-06; got "{value}"')
-    raise ValueError(f"expected a date like 2021-11-06; got {value!r}")
+            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+        except ValueError as exc:
+            raise ValueError(f'"{value}" is not a real date: {exc}') from None
+    raise ValueError(f"{_DATE_HELP}; got {describe(value)}")
 
 
 def _governorate(value: Any) -> str:
@@ -64,6 +79,10 @@ def describe(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
     return repr(value)
 
 
@@ -84,6 +103,9 @@ IsoDate = Annotated[dt.date, PlainValidator(_iso_date)]
 Governorate = Annotated[str, PlainValidator(_governorate)]
 CountField = Annotated[Count, PlainValidator(_count)]
 Text = Annotated[str, BeforeValidator(_text)]
+SubjectTemplate = Annotated[
+    str, BeforeValidator(_text), AfterValidator(lambda v: check_template(v, SUBJECT_FIELDS))
+]
 Url = Annotated[str, _pattern(r"^(https?://|mailto:)\S+$", "a URL starting with https://")]
 SiteUrl = Annotated[
     str, _pattern(r"^https?://\S+/$", "a URL starting with https:// and ending with /")
@@ -138,7 +160,7 @@ class DateFormats(Strict):
 class EmailSettings(Strict):
     """How the email edition is made: subject, PDF handling, unsubscribe, size budget."""
 
-    subject: Text = "{short_name} {number}: {period}"
+    subject: SubjectTemplate = "{short_name} {number}: {period}"
     pdf: Literal["attach", "link"] = "attach"
     unsubscribe_url: Url | None = None
     unsubscribe_mailto: EmailAddress | None = None

@@ -259,3 +259,58 @@ def test_loader_never_crashes_on_any_incident_rows(project: Path, rows: list[obj
         load_project(project)
     except ContentError as exc:
         assert exc.problems
+
+
+# Fragments of hostile YAML: tags, anchors and aliases (recursive too), deep nesting, huge and
+# reinterpreted numbers, control characters (escaped and raw) and impossible dates.
+HOSTILE = st.sampled_from(
+    [
+        "!!int x",
+        "!!timestamp q",
+        "!!python/object/apply:os.system [true]",
+        "!mine 3",
+        "&a [*a]",
+        "&b {k: *b}",
+        "&c [1, 2]",
+        "*c",
+        "*nowhere",
+        "[" * 400 + "]" * 400,
+        "9" * 5000,
+        "0x10",
+        "190:20:30",
+        "1_000",
+        "yes",
+        ".nan",
+        '"\\0"',
+        '"\\x07\\ud800"',
+        "\x00",
+        "\x07",
+        "2021-02-30",
+        "2021-13-01",
+        '"2021-W44-4"',
+        "2021-11-04 10:00:00+03:00",
+        "{<<: *c}",
+    ]
+)
+HOSTILE_DOC = st.lists(
+    st.tuples(st.sampled_from(["note", "incidents", "title", "2021-02-30", "x"]), HOSTILE),
+    min_size=1,
+    max_size=5,
+).map(lambda pairs: "".join(f"{key}: {value}\n" for key, value in pairs))
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(text=HOSTILE_DOC | st.lists(HOSTILE, min_size=1, max_size=4).map(" ".join))
+def test_loader_reports_hostile_yaml_in_bounded_time(project: Path, text: str) -> None:
+    import time
+
+    (project / ISSUE / "ied.yaml").write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    try:
+        load_project(project)
+    except ContentError as exc:
+        assert exc.problems and all(str(p).startswith(str(project)) for p in exc.problems)
+        assert all(p.line > 0 for p in exc.problems if "ied.yaml" in p.path)
+    assert time.perf_counter() - started < 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def next_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
     return end, end + (end - start)
 
 
+def parse_date(text: str) -> dt.date:
+    """Read a date given as YYYY-MM-DD (a real day); raise ValueError saying what is wrong."""
+    # fromisoformat alone would also take 20211118 and 2021-W46-4.
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(f'expected a date like 2021-11-18; got "{text}"')
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f'"{text}" is not a real date: {exc}') from None
+
+
 def new_issue(
     content_dir: Path, start: dt.date | None = None, end: dt.date | None = None
 ) -> NewIssue:
@@ -44,9 +56,12 @@ def new_issue(
     project = load_project(content_dir)
     latest = project.issues[-1]
     length = latest.period.end - latest.period.start
-    if start is None:
-        start = end - length if end else next_period(latest.period.start, latest.period.end)[0]
-    end = end or start + length
+    try:
+        if start is None:
+            start = end - length if end else next_period(latest.period.start, latest.period.end)[0]
+        end = end or start + length
+    except OverflowError:
+        raise OutputError("the period would fall outside the years 1 to 9999") from None
     folder = content_dir / "issues" / end.isoformat()
     if folder.exists():
         raise OutputError(f"{display_path(folder)} already exists; nothing was created")

@@ -9,6 +9,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from urllib.parse import urlsplit
 
+from newsletter.fields import fill
 from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
 from newsletter.model import Issue, Publication
 from newsletter.render.map import InlineImage
@@ -29,11 +30,14 @@ def message_id(publication: Publication, issue: Issue, recipient: str = "") -> s
 
 def subject(publication: Publication, issue: Issue, period: str) -> str:
     """The subject line from the configured format."""
-    return publication.email.subject.format(
-        short_name=publication.short_name,
-        title=publication.title,
-        number=issue.number,
-        period=period,
+    return fill(
+        publication.email.subject,
+        {
+            "short_name": publication.short_name,
+            "title": publication.title,
+            "number": issue.number,
+            "period": period,
+        },
     )
 
 

@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import formataddr
 
+from newsletter.fields import fill as fill_fields
 from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill
 
 HEADERS = SMTP.clone(max_line_length=998)
@@ -70,7 +71,7 @@ class Template:
         subject_prefix: str = "",
     ) -> bytes:
         """One recipient's message, as bytes ready for SMTP."""
-        hello = greeting.format(name=name) if greeting and name else ""
+        hello = fill_fields(greeting, {"name": name}) if greeting and name else ""
         address = formataddr((name, to), charset="utf-8") if name else to
         skeleton = self.skeleton
         if subject_prefix:
