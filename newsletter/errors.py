@@ -57,7 +57,22 @@ def _resolved(folder: str) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """Return ``path`` relative to the working directory when it lies below it."""
+    """Return ``path`` relative to the working directory when it lies below it.
+
+    Bytes of a file name that are not UTF-8 are shown escaped (``\\xff``): a message must
+    always be printable."""
+    return _printable(_relative(path))
+
+
+def _printable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def _relative(path: Path) -> str:
     cwd = os.getcwd()
     # The plain absolute path first: resolving symlinks costs a system call per part, and
     # messages are built for thousands of files in a large archive.
