@@ -25,6 +25,12 @@ class Problem:
         prefix = f"{where}: {self.field}: " if self.field else f"{where}: "
         return prefix + self.message
 
+    def located(self) -> str:
+        """``path:line:column: field: message``, the column when known (as check shows it)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        where += f":{self.column}" if self.line and self.column else ""
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
 
 class NewsletterError(Exception):
     """Base class of every error the core reports to the user."""

@@ -188,7 +188,7 @@ def load_issue(
     if failed or meta is None or ied is None or meta_doc is None or ied_doc is None:
         return None
     issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
-    problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs))
+    problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs, files.files))
     if check_places is not None:
         problems.extend(check_places(issue, ied_doc))
     return issue
