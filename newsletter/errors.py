@@ -29,7 +29,9 @@ class Problem:
         """``path:line:column: field: message``, the column when known (as check shows it)."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         where += f":{self.column}" if self.line and self.column else ""
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
 
 
 class NewsletterError(Exception):

@@ -92,7 +92,9 @@ def _opening_date(story: str, period_end: dt.date) -> tuple[str, dt.date] | None
     return f"{match[1]} {day}", min(candidates, key=lambda d: abs((d - period_end).days))
 
 
-def _markup(doc: Document, loc: Loc, text: str, issue: Issue, files: Container[str]) -> list[Problem]:
+def _markup(
+    doc: Document, loc: Loc, text: str, issue: Issue, files: Container[str]
+) -> list[Problem]:
     """What would stop the editions rendering one Markdown value, located at the value."""
     found: list[Problem] = []
     for severity, message in markup.findings(text):

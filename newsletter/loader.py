@@ -272,7 +272,9 @@ def load_project(
         problems.append(Problem(display_path(content_dir / "issues"), 0, "", "no issues found"))
     from newsletter.places import check_issue_places, load_gazetteer  # places builds on this
 
-    gazetteer, found = ({}, []) if "gazetteer.yaml" in files.refused else load_gazetteer(content_dir)
+    gazetteer, found = (
+        ({}, []) if "gazetteer.yaml" in files.refused else load_gazetteer(content_dir)
+    )
     problems.extend(found)
 
     def check(issue: Issue, doc: Document) -> list[Problem]:
