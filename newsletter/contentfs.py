@@ -44,6 +44,7 @@ class Listing:
     root: Path
     files: dict[str, str] = field(default_factory=dict)  # relative POSIX path -> path
     folders: set[str] = field(default_factory=set)  # relative POSIX paths, "" the root
+    names: dict[str, list[str]] = field(default_factory=dict)  # folder -> its files' names
     refused: set[str] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
 
@@ -119,6 +120,7 @@ def walk(root: Path) -> Listing:
                 stack.append((entry.path, relative + "/", (*above, real)))
             elif entry.is_file():
                 listing.files[relative] = entry.path
+                listing.names.setdefault(prefix.rstrip("/"), []).append(name)
             else:  # a FIFO named issue.yaml would block the build for ever
                 listing.refuse(relative, entry.path, NOT_A_FILE)
     listing.files = dict(sorted(listing.files.items()))

@@ -226,12 +226,7 @@ def _check_incident_dates(
 
 def _section_files(files: Listing, base: str) -> list[str]:
     """The names of the ``.yaml`` files in an issue's ``sections/`` folder, sorted."""
-    prefix = base + "sections/"
-    return sorted(
-        rel[len(prefix) :]
-        for rel in files.files
-        if rel.startswith(prefix) and rel.endswith(".yaml") and "/" not in rel[len(prefix) :]
-    )
+    return sorted(n for n in files.names.get(base + "sections", ()) if n.endswith(".yaml"))
 
 
 def issue_folders(content_dir: Path, files: Listing | None = None) -> list[Path]:
