@@ -18,6 +18,9 @@ from newsletter.editions import default_templates
 from newsletter.errors import Problem, RenderError, display_path
 from newsletter.governorates import slug as governorate_slug
 
+# The files Jinja reads as templates (or includes raw, as stylesheets).
+TEXT_SUFFIXES = (".html", ".mjml", ".txt", ".xml", ".svg", ".css")
+
 
 class ProjectLoader(jinja2.FileSystemLoader):
     """Templates read through ``contentfs``: a link out of its folder, a loop or bytes that
@@ -94,11 +97,13 @@ class Theme:
         found = list(files.problems)
         real = folder.resolve()
         for relative in files.files:
+            if not relative.endswith(TEXT_SUFFIXES):  # images and fonts the PDF may use
+                continue
             path = real / relative
             try:
                 source = contentfs.read_text(real, path)
                 if not relative.endswith(".css"):  # stylesheets are included raw
-                    self.env.parse(source, relative, str(path))
+                    self.env.compile(source, relative, str(path))
             except contentfs.Refused as exc:
                 found.append(exc.problem)
             except jinja2.TemplateSyntaxError as exc:

@@ -261,3 +261,17 @@ def test_a_network_image_is_a_warning(site: Path) -> None:
         f"{ECONOMY}:7:3: warning: stories[0]: the PDF edition leaves out the image "
         '"https://example.org/x.png": it never fetches from the network'
     ) in done.stdout.splitlines()
+
+
+def test_a_template_with_an_unknown_filter(site: Path) -> None:
+    _template(site, b"<p>{{ 1 | nosuchfilter }}</p>\n")
+    message = "templates/web/issue.html:1: template error: No filter named 'nosuchfilter'."
+    assert_refused(check(site), site, [message])
+
+
+def test_an_image_beside_the_templates_is_not_read_as_one(site: Path) -> None:
+    image = site / "templates/print/logo.png"
+    image.parent.mkdir(parents=True)
+    image.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    done = check(site)
+    assert done.returncode == 0, done.stderr
