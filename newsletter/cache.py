@@ -50,26 +50,16 @@ def digest(*parts: str | bytes) -> str:
 
 
 def _files(folder: Path) -> Iterable[tuple[str, str]]:
-    """Every visible file under ``folder``: (relative POSIX path, absolute path), sorted.
+    """Every visible file under ``folder``: (relative POSIX path, path), sorted; raise
+    ContentError for an entry that may not be read (a link out of ``folder``, a loop, a name
+    that is not UTF-8), as the loader reports it."""
+    from newsletter.contentfs import walk  # standard library only, as this module
+    from newsletter.errors import ContentError
 
-    ``os.scandir`` rather than ``Path.rglob``: this runs on every build, and for 3,600 files
-    pathlib's objects cost more than reading the files."""
-    stack = [(str(folder), "")]
-    found: list[tuple[str, str]] = []
-    while stack:
-        where, prefix = stack.pop()
-        try:
-            entries = list(os.scandir(where))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append((entry.path, f"{prefix}{entry.name}/"))
-            elif entry.is_file():
-                found.append((prefix + entry.name, entry.path))
-    return sorted(found)
+    listing = walk(folder)
+    if listing.problems:
+        raise ContentError(listing.problems)
+    return list(listing.files.items())
 
 
 def _read(path: str) -> bytes:

@@ -89,7 +89,7 @@ class Runner:
             if self.debug:
                 raise
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(problem.located(), err=True)
             count = len(exc.problems)
             click.echo(
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True

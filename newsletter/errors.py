@@ -25,6 +25,14 @@ class Problem:
         prefix = f"{where}: {self.field}: " if self.field else f"{where}: "
         return prefix + self.message
 
+    def located(self) -> str:
+        """``path:line:column: field: message``, the column when known (as check shows it)."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        where += f":{self.column}" if self.line and self.column else ""
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )
+
 
 class NewsletterError(Exception):
     """Base class of every error the core reports to the user."""
@@ -57,7 +65,22 @@ def _resolved(folder: str) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """Return ``path`` relative to the working directory when it lies below it."""
+    """Return ``path`` relative to the working directory when it lies below it.
+
+    Bytes of a file name that are not UTF-8 are shown escaped (``\\xff``): a message must
+    always be printable."""
+    return _printable(_relative(path))
+
+
+def _printable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
+
+
+def _relative(path: Path) -> str:
     cwd = os.getcwd()
     # The plain absolute path first: resolving symlinks costs a system call per part, and
     # messages are built for thousands of files in a large archive.

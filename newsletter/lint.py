@@ -6,12 +6,15 @@ They never stop a build; ``newsletter check --strict`` makes them fail.
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 import re
+from collections.abc import Container
 
+from newsletter import markup
 from newsletter.compute import totals
 from newsletter.errors import Problem
 from newsletter.model import Issue
-from newsletter.yamlsource import Document
+from newsletter.yamlsource import Document, Loc
 
 MONTHS = {
     name: number
@@ -89,10 +92,33 @@ def _opening_date(story: str, period_end: dt.date) -> tuple[str, dt.date] | None
     return f"{match[1]} {day}", min(candidates, key=lambda d: abs((d - period_end).days))
 
 
-def lint_issue(
-    issue: Issue, meta: Document, ied: Document, sections: dict[str, Document]
+def _markup(
+    doc: Document, loc: Loc, text: str, issue: Issue, files: Container[str]
 ) -> list[Problem]:
-    """Return the warnings for one valid issue."""
+    """What would stop the editions rendering one Markdown value, located at the value."""
+    found: list[Problem] = []
+    for severity, message in markup.findings(text):
+        if severity == "image":
+            # The PDF reads a local image from the issue's folder (through the fetcher).
+            relative = posixpath.normpath(f"issues/{issue.id}/{message.lstrip('/')}")
+            if message.startswith("/") or relative not in files:
+                found.append(
+                    doc.problem(loc, f'the image "{message}" is not a file in the issue folder')
+                )
+            continue
+        found.append(doc.problem(loc, message, severity))
+    return found
+
+
+def lint_issue(
+    issue: Issue,
+    meta: Document,
+    ied: Document,
+    sections: dict[str, Document],
+    files: Container[str] = (),
+) -> list[Problem]:
+    """Return the warnings for one valid issue, and the errors its Markdown would meet in the
+    renderers; ``files`` are the content folder's files (relative paths), for images."""
     found: list[Problem] = []
     start, end = issue.period.start, issue.period.end
     for entry in issue.sections:
@@ -103,6 +129,7 @@ def lint_issue(
         if PLACEHOLDER in section.title:
             found.append(doc.problem(("title",), "the title is still a placeholder", "warning"))
         for index, story in enumerate(section.stories):
+            found += _markup(doc, ("stories", index), story, issue, files)
             opening = _opening_date(story, end)
             if opening and not start <= opening[1] <= end:
                 found.append(
@@ -121,6 +148,7 @@ def lint_issue(
                     )
                 )
             found += _takeaway_casualties(issue, doc, section.takeaway.summary)
+            found += _markup(doc, ("takeaway", "summary"), section.takeaway.summary, issue, files)
     raw_rows = ied.data.get("incidents") if isinstance(ied.data, dict) else None
     seen: dict[str, int] = {}
     for index, incident in enumerate(issue.ied.incidents):

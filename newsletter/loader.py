@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from newsletter.contentfs import Listing, walk
 from newsletter.errors import ContentError, Problem, display_path
 from newsletter.lint import lint_issue
 from newsletter.model import (
@@ -114,8 +115,14 @@ def validate(doc: Document, model: type[M], problems: list[Problem]) -> M | None
         return None
 
 
-def _read(path: Path, model: type[M], problems: list[Problem]) -> tuple[Document | None, M | None]:
-    if not path.is_file():
+def _read(
+    files: Listing, relative: str, model: type[M], problems: list[Problem]
+) -> tuple[Document | None, M | None]:
+    """Read one content file the listing allows (a refused one is reported already)."""
+    path = files.root / relative
+    if relative in files.refused:
+        return None, None
+    if relative not in files.files:
         problems.append(Problem(display_path(path), 0, "", "file is missing"))
         return None, None
     doc, found = read_yaml(path)
@@ -129,39 +136,44 @@ PlaceCheck = Callable[[Issue, Document], list[Problem]]
 
 
 def load_issue(
-    folder: Path, problems: list[Problem], check_places: PlaceCheck | None = None
+    folder: Path, files: Listing, problems: list[Problem], check_places: PlaceCheck | None = None
 ) -> Issue | None:
     """Load one issue folder; append its problems and return None when it has errors.
 
     ``check_places`` checks the rows' places against the gazetteer, given the parsed
-    ``ied.yaml`` (so that it is read once)."""
+    ``ied.yaml`` (so that it is read once). ``files`` lists the content folder: only the files
+    it allows are read."""
     before = len(problems)
-    meta_doc, meta = _read(folder / "issue.yaml", IssueMeta, problems)
-    ied_doc, ied = _read(folder / "ied.yaml", IedTable, problems)
+    base = f"issues/{folder.name}/"
+    meta_doc, meta = _read(files, base + "issue.yaml", IssueMeta, problems)
+    ied_doc, ied = _read(files, base + "ied.yaml", IedTable, problems)
     entries: list[SectionEntry] = []
     section_docs: dict[str, Document] = {}
     if meta is not None and meta_doc is not None:
         _check_period(folder, meta_doc, meta, problems)
         for index, slug in enumerate(meta.sections):
-            path = folder / "sections" / f"{slug}.yaml"
-            if not path.is_file():
+            relative = f"{base}sections/{slug}.yaml"
+            if relative in files.refused:
+                continue  # reported with the listing
+            if relative not in files.files:
                 problems.append(
                     meta_doc.problem(
                         ("sections", index), f'no file sections/{slug}.yaml for section "{slug}"'
                     )
                 )
                 continue
-            section_doc, section = _read(path, Section, problems)
+            section_doc, section = _read(files, relative, Section, problems)
             if section is not None and section_doc is not None:
                 entries.append(SectionEntry(slug=slug, section=section))
                 section_docs[slug] = section_doc
         listed = set(meta.sections)
-        for path in sorted((folder / "sections").glob("*.yaml")):
-            if path.stem not in listed:
+        for name in _section_files(files, base):
+            stem = name.removesuffix(".yaml")
+            if stem not in listed:
                 problems.append(
                     meta_doc.problem(
                         ("sections",),
-                        f'sections/{path.name} is not listed; add "{path.stem}" to sections',
+                        f'sections/{name} is not listed; add "{stem}" to sections',
                         at_key=True,
                     )
                 )
@@ -176,7 +188,7 @@ def load_issue(
     if failed or meta is None or ied is None or meta_doc is None or ied_doc is None:
         return None
     issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
-    problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs))
+    problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs, files.files))
     if check_places is not None:
         problems.extend(check_places(issue, ied_doc))
     return issue
@@ -212,12 +224,17 @@ def _check_incident_dates(
             )
 
 
-def issue_folders(content_dir: Path) -> list[Path]:
-    """List the issue folders of a content folder, oldest first."""
-    root = content_dir / "issues"
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+def _section_files(files: Listing, base: str) -> list[str]:
+    """The names of the ``.yaml`` files in an issue's ``sections/`` folder, sorted."""
+    return sorted(n for n in files.names.get(base + "sections", ()) if n.endswith(".yaml"))
+
+
+def issue_folders(content_dir: Path, files: Listing | None = None) -> list[Path]:
+    """List the issue folders of a content folder, oldest first (those it may read)."""
+    if files is None:
+        files = walk(content_dir)
+    names = (rel.removeprefix("issues/") for rel in files.folders if rel.startswith("issues/"))
+    return sorted(content_dir / "issues" / name for name in names if "/" not in name)
 
 
 class IssueMemo(Protocol):
@@ -241,14 +258,18 @@ def load_project(
     problems: list[Problem] = []
     if not content_dir.is_dir():
         raise ContentError([Problem(display_path(content_dir), 0, "", "content folder not found")])
-    _, publication = _read(content_dir / "newsletter.yaml", Publication, problems)
+    files = walk(content_dir)  # every link out, loop or unreadable name, reported once
+    problems.extend(files.problems)
+    _, publication = _read(files, "newsletter.yaml", Publication, problems)
     issues: list[Issue] = []
-    folders = issue_folders(content_dir)
-    if not folders:
+    folders = issue_folders(content_dir, files)
+    if not folders and "issues" not in files.refused:
         problems.append(Problem(display_path(content_dir / "issues"), 0, "", "no issues found"))
     from newsletter.places import check_issue_places, load_gazetteer  # places builds on this
 
-    gazetteer, found = load_gazetteer(content_dir)
+    gazetteer, found = (
+        ({}, []) if "gazetteer.yaml" in files.refused else load_gazetteer(content_dir)
+    )
     problems.extend(found)
 
     def check(issue: Issue, doc: Document) -> list[Problem]:
@@ -261,7 +282,7 @@ def load_project(
             problems.extend(found)
         else:
             before = len(problems)
-            issue = load_issue(folder, problems, check)
+            issue = load_issue(folder, files, problems, check)
             if memo is not None:
                 memo.store(folder, issue, problems[before:])
         if issue is not None:

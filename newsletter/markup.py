@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 import cmarkgfm
 import nh3
@@ -62,6 +64,60 @@ def to_inline_html(text: str) -> Markup:
     html = str(to_html(text)).strip()
     match = _OUTER_P.match(html)
     return Markup(match[1] if match and "<p>" not in match[1] else html)
+
+
+# WeasyPrint lays out nested boxes recursively: 100 nested list items or 150 quotes exceed
+# Python's recursion limit, so the PDF edition would fail. Real stories nest a few levels.
+MAX_DEPTH = 50
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)")
+_VOID = {"br", "img"}
+_IMAGE = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
+
+
+def _depth(html: str) -> int:
+    """How deep the elements of sanitised (well-formed) HTML nest."""
+    depth = deepest = 0
+    for close, name in _TAG.findall(html):
+        if name.lower() in _VOID:
+            continue
+        depth += -1 if close else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def findings(text: str) -> list[tuple[str, str]]:
+    """What the editions would stop or stumble on in Markdown ``text``: (severity, message).
+
+    The same rendering the editions use, so ``newsletter check`` finds what the build would
+    reject. Local images are returned as ``("image", path)`` for the caller to look up."""
+    html = str(to_html(text))
+    found: list[tuple[str, str]] = []
+    depth = _depth(html)
+    if depth > MAX_DEPTH:
+        found.append(
+            (
+                "error",
+                f"the formatting is nested {depth} levels deep; the PDF edition can lay out "
+                f"at most {MAX_DEPTH}",
+            )
+        )
+    for src in dict.fromkeys(htmllib.unescape(m) for m in _IMAGE.findall(html)):
+        parts = urlsplit(src)
+        if src.startswith("//"):
+            found.append(("error", f'the image "{src}" has no scheme; write "https:{src}"'))
+        elif parts.scheme in ("http", "https"):
+            found.append(
+                (
+                    "warning",
+                    f'the PDF edition leaves out the image "{src}": it never fetches from '
+                    "the network",
+                )
+            )
+        elif parts.scheme:
+            found.append(("error", f'the image "{src}" must be an https:// address or a file'))
+        elif parts.path:
+            found.append(("image", unquote(parts.path)))
+    return found
 
 
 def linked(text: str, link_text: str, url: str) -> Markup:

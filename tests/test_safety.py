@@ -121,3 +121,14 @@ def test_hostile_story_builds_safely(project: Path, tmp_path: Path) -> None:
         assert not re.search(r"<[^>]*\son\w+\s*=", html), path
         assert not re.search(r"(href|src)\s*=\s*[\"']?\s*(javascript|file):", html), path
         assert "root:x:0:0" not in html
+
+
+def test_pdf_refuses_a_link_that_leads_out_of_the_project(tmp_path: Path) -> None:
+    root, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "secret.css").write_text("body { color: #654321; }", encoding="utf-8")
+    (root / "style.css").symlink_to(elsewhere / "secret.css")
+    with pytest.raises(RenderError) as caught:
+        render_pdf(_page('<link rel="stylesheet" href="style.css"><p>x</p>'), root, [root], {})
+    assert "style.css: outside the project's content and template folders" in str(caught.value)
