@@ -1,0 +1,1 @@
+"""The subscriber list: its store, the list service and its command."""
