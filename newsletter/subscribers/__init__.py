@@ -1,1 +1,1 @@
-"""The subscriber list: its store, the list service and its command."""
+"""The subscriber list and the send log in one database (SQLite by default, or PostgreSQL)."""

@@ -1,0 +1,732 @@
+"""The subscriber store: the one module that speaks SQL (SQLAlchemy Core, SQLite or PostgreSQL).
+
+Each public call is its own transaction, committed before it returns. The schema changes only
+through the Alembic migrations shipped in ``migrations/``, run to head by ``Store.open``.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+
+from newsletter.errors import NewsletterError
+from newsletter.subscribers import schema as t
+
+log = logging.getLogger(__name__)
+
+URL_VARIABLE = "NEWSLETTER_DATABASE_URL"
+DB_FILE = "newsletter.sqlite"
+PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED = (
+    "pending",
+    "active",
+    "unsubscribed",
+    "bounced",
+    "complained",
+)
+STATUSES = (PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED)
+BLOCKED = frozenset({UNSUBSCRIBED, BOUNCED, COMPLAINED})
+FORGOTTEN = "forgotten"  # not a status: what subscribe() answers for an erased address
+UNSUBSCRIBE_HOW = frozenset({"one-click", "link", "editor"})
+SOFT_BOUNCE_LIMIT = 3  # issues in a row with a soft bounce before an address is suppressed
+# Sources that vouch for an address, so it needs no confirmation; a form needs double opt-in.
+VOUCHED = frozenset({"import", "editor"})
+
+# Send log statuses, as newsletter/send/log.py names them; UNKNOWN: DATA sent, no reply.
+ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
+UNKNOWN = "unknown"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """An active subscriber: the address as written, and a name."""
+
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change of an address's status."""
+
+    at: float
+    from_status: str | None
+    to_status: str
+    how: str
+    issue: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """How far an issue's sending has got (unknown: DATA sent, no reply seen)."""
+
+    sent: int
+    failed: int
+    pending: int
+    failures: list[tuple[str, str]]
+    unknown: int = 0
+
+
+def key_of(email: str) -> str:
+    """The address as the store compares it: trimmed, NFC, lower case."""
+    return unicodedata.normalize("NFC", email.strip()).lower()
+
+
+def database_url(state_dir: Path, url: str | None = None) -> str:
+    """The URL to use: given, else NEWSLETTER_DATABASE_URL, else the state folder's SQLite file."""
+    chosen = url or os.environ.get(URL_VARIABLE, "")
+    if not chosen:
+        return f"sqlite:///{(state_dir / DB_FILE).resolve()}"
+    for plain in ("postgresql://", "postgres://"):
+        if chosen.startswith(plain):  # psycopg 3, not SQLAlchemy's default psycopg2
+            return "postgresql+psycopg://" + chosen[len(plain) :]
+    return chosen
+
+
+def _sqlite_pragmas(dbapi: Any, _record: Any) -> None:
+    dbapi.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN itself
+    cursor = dbapi.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # a committed attempt survives a power cut
+    cursor.execute("PRAGMA secure_delete=ON")  # an erased address leaves no bytes in the file
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Take the write lock at the start: read-then-write transactions never deadlock.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    """The subscriber list, its history, bounces, erasures and the send log."""
+
+    def __init__(self, engine: Engine, state_dir: Path) -> None:
+        self.engine = engine
+        self.state_dir = state_dir
+        self.dialect = engine.dialect.name
+        self._secret: bytes | None = None
+
+    @classmethod
+    def open(cls, state_dir: Path, url: str | None = None) -> Store:
+        """Open (creating and migrating as needed) the store for a state folder."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        chosen = database_url(state_dir, url)
+        try:
+            engine = create_engine(chosen)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise NewsletterError(f"cannot use the database {_shown(chosen)}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        store = cls(engine, state_dir)
+        try:
+            store._migrate()
+            store._key()  # loaded now: later calls need it inside their own transactions
+            store._import_legacy()
+        except OperationalError as exc:
+            engine.dispose()
+            raise NewsletterError(
+                f"cannot open the database {_shown(chosen)}: {exc.orig or exc}"
+            ) from None
+        except BaseException:
+            engine.dispose()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations -------------------------------------------------------------------------
+
+    def _migrate(self, revision: str = "head") -> None:
+        config = Config()
+        config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self._migration_lock(), self.engine.connect() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+            conn.commit()
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """One migrating process at a time (two first opens at once must not race)."""
+        database = self.engine.url.database or ""
+        if self.dialect == "sqlite" and database:
+            with open(database + ".migrate-lock", "a") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                yield
+        elif self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                conn.execute(select(func.pg_advisory_lock(_lock_key("migrate"))))
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(select(func.pg_advisory_unlock(_lock_key("migrate"))))
+                    conn.commit()
+        else:
+            yield
+
+    # -- transactions -----------------------------------------------------------------------
+
+    def _tx(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction; retry when a concurrent insert won the race."""
+        for attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    return work(conn)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _row(self, conn: Connection, key: str) -> Any:
+        query = select(t.subscribers).where(t.subscribers.c.key == key)
+        if self.dialect == "postgresql":
+            query = query.with_for_update()
+        return conn.execute(query).first()
+
+    def _set(
+        self,
+        conn: Connection,
+        key: str,
+        before: str | None,
+        after: str,
+        how: str,
+        issue: str | None = None,
+        detail: str = "",
+    ) -> None:
+        now = time.time()
+        conn.execute(
+            update(t.subscribers)
+            .where(t.subscribers.c.key == key)
+            .values(status=after, updated=now)
+        )
+        conn.execute(
+            insert(t.events).values(
+                key=key,
+                at=now,
+                from_status=before,
+                to_status=after,
+                how=how,
+                issue=issue,
+                detail=detail,
+            )
+        )
+
+    def _create(
+        self,
+        conn: Connection,
+        email: str,
+        name: str,
+        status: str,
+        source: str,
+        how: str,
+        issue: str | None = None,
+        detail: str = "",
+    ) -> None:
+        now = time.time()
+        key = key_of(email)
+        conn.execute(
+            insert(t.subscribers).values(
+                key=key,
+                email=email.strip(),
+                name=name,
+                status=status,
+                source=source,
+                created=now,
+                updated=now,
+            )
+        )
+        conn.execute(
+            insert(t.events).values(
+                key=key, at=now, to_status=status, how=how, issue=issue, detail=detail
+            )
+        )
+
+    # -- the list ---------------------------------------------------------------------------
+
+    def subscribe(self, email: str, name: str = "", source: str = "form") -> str:
+        """Add or re-subscribe an address; return its status after (or "forgotten")."""
+        key = key_of(email)
+
+        def work(conn: Connection) -> str:
+            row = self._row(conn, key)
+            vouched = source in VOUCHED
+            if row is None:
+                if vouched and self._is_forgotten(conn, key):
+                    return FORGOTTEN  # erased: never imported again
+                status = ACTIVE if vouched else PENDING
+                self._create(conn, email, name, status, source, source)
+                return status
+            if name and name != row.name:
+                conn.execute(
+                    update(t.subscribers).where(t.subscribers.c.key == key).values(name=name)
+                )
+            if row.status == PENDING and vouched:
+                self._set(conn, key, PENDING, ACTIVE, source)
+                return ACTIVE
+            if row.status in BLOCKED and not vouched:
+                # Only the person, through the form, can come back; and must confirm again.
+                self._set(conn, key, row.status, PENDING, source)
+                return PENDING
+            return str(row.status)
+
+        return self._tx(work)
+
+    def confirm(self, email: str) -> bool:
+        """Activate a pending address (double opt-in); False if it is not pending."""
+        key = key_of(email)
+
+        def work(conn: Connection) -> bool:
+            row = self._row(conn, key)
+            if row is None or row.status != PENDING:
+                return False
+            self._set(conn, key, PENDING, ACTIVE, "confirmed")
+            # The person asked again, so an earlier erasure no longer blocks them.
+            conn.execute(delete(t.forgotten).where(t.forgotten.c.digest == self._digest(key)))
+            return True
+
+        return self._tx(work)
+
+    def unsubscribe(self, email: str, how: str, issue: str | None = None) -> None:
+        """Unsubscribe an address (idempotent), recording when, how and from which issue."""
+        if how not in UNSUBSCRIBE_HOW:
+            raise ValueError(f"how must be one of {sorted(UNSUBSCRIBE_HOW)}, not {how!r}")
+        self._suppress(email, UNSUBSCRIBED, how, issue, "")
+
+    def _suppress(self, email: str, status: str, how: str, issue: str | None, detail: str) -> None:
+        key = key_of(email)
+
+        def work(conn: Connection) -> None:
+            row = self._row(conn, key)
+            if row is None:
+                if self._is_forgotten(conn, key):
+                    return  # already blocked, and no address may be stored again
+                self._create(conn, email, "", status, how, how, issue, detail)
+            elif row.status != status and not (row.status in BLOCKED and status == UNSUBSCRIBED):
+                self._set(conn, key, row.status, status, how, issue, detail)
+
+        self._tx(work)
+
+    def record_bounce(self, email: str, issue: str | None, hard: bool, detail: str) -> str:
+        """Record a bounce; suppress at once if hard, after three issues in a row if soft."""
+        key = key_of(email)
+
+        def work(conn: Connection) -> str:
+            conn.execute(
+                insert(t.bounces).values(
+                    key=key, issue=issue, hard=int(hard), at=time.time(), detail=detail
+                )
+            )
+            row = self._row(conn, key)
+            if row is not None and row.status in BLOCKED:
+                return str(row.status)
+            if not hard and not self._soft_streak(conn, key):
+                return str(row.status) if row is not None else ""
+            how = "hard bounce" if hard else f"soft bounces, {SOFT_BOUNCE_LIMIT} issues in a row"
+            if row is None:
+                if self._is_forgotten(conn, key):
+                    return ""
+                self._create(conn, email, "", BOUNCED, "bounce", how, issue, detail)
+            else:
+                self._set(conn, key, row.status, BOUNCED, how, issue, detail)
+            return BOUNCED
+
+        return self._tx(work)
+
+    def _soft_streak(self, conn: Connection, key: str) -> bool:
+        """Whether the last three issues this address was sent (or bounced) all soft-bounced."""
+        seen: dict[str, float] = {}
+        for issue, at in conn.execute(
+            select(t.sends.c.issue, t.sends.c.updated).where(t.sends.c.key == key)
+        ):
+            seen[issue] = min(at, seen.get(issue, at))
+        bounced: set[str] = set()
+        for number, issue, at in conn.execute(
+            select(t.bounces.c.id, t.bounces.c.issue, t.bounces.c.at).where(
+                t.bounces.c.key == key, t.bounces.c.hard == 0
+            )
+        ):
+            name = issue if issue is not None else f"?{number}"  # unknown issue: its own
+            seen[name] = min(at, seen.get(name, at))
+            bounced.add(name)
+        latest = sorted(seen, key=lambda name: seen[name])[-SOFT_BOUNCE_LIMIT:]
+        return len(latest) == SOFT_BOUNCE_LIMIT and all(name in bounced for name in latest)
+
+    def record_complaint(self, email: str, issue: str | None, detail: str) -> None:
+        """Record a spam complaint: the address is never mailed again."""
+        self._suppress(email, COMPLAINED, "complaint", issue, detail)
+
+    def status(self, email: str) -> str | None:
+        """The address's status, or None if the store does not know it."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(t.subscribers.c.status).where(t.subscribers.c.key == key_of(email))
+            ).scalar()
+        return str(found) if found is not None else None
+
+    def history(self, email: str) -> list[Event]:
+        """Every change of the address's status, oldest first."""
+        query = select(t.events).where(t.events.c.key == key_of(email)).order_by(t.events.c.id)
+        with self.engine.connect() as conn:
+            return [
+                Event(r.at, r.from_status, r.to_status, r.how, r.issue, r.detail)
+                for r in conn.execute(query)
+            ]
+
+    def active(self) -> list[Subscriber]:
+        """The active subscribers, in the order they joined."""
+        query = (
+            select(t.subscribers.c.email, t.subscribers.c.name)
+            .where(t.subscribers.c.status == ACTIVE)
+            .order_by(t.subscribers.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [Subscriber(email, name) for email, name in conn.execute(query)]
+
+    def rows(self, status: str | None = None) -> list[tuple[str, str, str, float]]:
+        """Every address (email, name, status, last change), optionally of one status."""
+        c = t.subscribers.c
+        query = select(c.email, c.name, c.status, c.updated).order_by(c.id)
+        if status is not None:
+            query = query.where(c.status == status)
+        with self.engine.connect() as conn:
+            return [(e, n, s, u) for e, n, s, u in conn.execute(query)]
+
+    def count(self, status: str | None = None) -> dict[str, int]:
+        """How many addresses have each status (or the one asked for)."""
+        c = t.subscribers.c
+        query = select(c.status, func.count()).group_by(c.status)
+        with self.engine.connect() as conn:
+            found = {s: n for s, n in conn.execute(query)}
+        names = (status,) if status is not None else STATUSES
+        return {name: int(found.get(name, 0)) for name in names}
+
+    def forget(self, email: str) -> bool:
+        """Erase an address's personal data, keeping a keyed hash that blocks it for good."""
+        key = key_of(email)
+        digest = self._digest(key)
+
+        def work(conn: Connection) -> bool:
+            known = self._row(conn, key) is not None
+            for table in (t.subscribers, t.events, t.bounces):
+                conn.execute(delete(table).where(table.c.key == key))
+            # The send log keeps its counts, with the digest in place of the address.
+            conn.execute(
+                update(t.sends)
+                .where(t.sends.c.key == key)
+                .values(email="forgotten:" + digest, key="forgotten:" + digest, message_id="")
+            )
+            if self._is_forgotten(conn, key):
+                return known
+            conn.execute(insert(t.forgotten).values(digest=digest, at=time.time()))
+            return True
+
+        done = self._tx(work)
+        if self.dialect == "sqlite":
+            # Fold the write-ahead log into the file now, so no old page holds the address.
+            raw = self.engine.raw_connection()
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
+        return done
+
+    def is_blocked(self, email: str) -> bool:
+        """Whether the address must never be mailed: suppressed, or erased and not back."""
+        key = key_of(email)
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(t.subscribers.c.status).where(t.subscribers.c.key == key)
+            ).scalar()
+            if found in (ACTIVE, PENDING):
+                return False
+            return found in BLOCKED or self._is_forgotten(conn, key)
+
+    def _is_forgotten(self, conn: Connection, key: str) -> bool:
+        digest = self._digest(key)
+        query = select(t.forgotten.c.digest).where(t.forgotten.c.digest == digest)
+        return conn.execute(query).first() is not None
+
+    def _digest(self, key: str) -> str:
+        return hmac.new(self._key(), key.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _key(self) -> bytes:
+        # A key held by the store, not NEWSLETTER_UNSUBSCRIBE_SECRET: rotating that secret must
+        # not silently unblock every erased address.
+        if self._secret is None:
+            self._secret = bytes.fromhex(self._setting("erasure-key", secrets.token_hex(32)))
+        return self._secret
+
+    def _setting(self, name: str, default: str) -> str:
+        """A stored setting, created with ``default`` on first use."""
+
+        def work(conn: Connection) -> str:
+            query = select(t.settings.c.value).where(t.settings.c.name == name)
+            found = conn.execute(query).scalar()
+            if found is None:
+                conn.execute(insert(t.settings).values(name=name, value=default))
+                return default
+            return str(found)
+
+        return self._tx(work)
+
+    def _put_setting(self, conn: Connection, name: str, value: str) -> None:
+        conn.execute(delete(t.settings).where(t.settings.c.name == name))
+        conn.execute(insert(t.settings).values(name=name, value=value))
+
+    # -- bounce mailboxes -------------------------------------------------------------------
+
+    def processed(self, message_id: str) -> bool:
+        """Whether a bounce or complaint report was already read."""
+        query = select(t.processed.c.message_id).where(t.processed.c.message_id == message_id)
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
+    def mark_processed(self, message_id: str, outcome: str) -> None:
+        """Remember a report as read (a second mark is ignored)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    insert(t.processed).values(
+                        message_id=message_id, at=time.time(), outcome=outcome
+                    )
+                )
+        except IntegrityError:
+            pass
+
+    # -- the old files ----------------------------------------------------------------------
+
+    def _import_legacy(self) -> None:
+        """Bring in the old send log and suppression list when they are new or changed."""
+        old_log = self.state_dir / "sends.sqlite"
+        if old_log.is_file():
+            stat = old_log.stat()
+            stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+            if self._setting("imported:sends.sqlite", "") != stamp:
+                self._merge_sends(old_log, stamp)
+        suppressed = self.state_dir / "suppressed.csv"
+        if suppressed.is_file():
+            data = suppressed.read_bytes()
+            digest = hashlib.sha256(data).hexdigest()
+            if self._setting("imported:suppressed.csv", "") != digest:
+                self._merge_suppressed(suppressed, data, digest)
+
+    def _merge_sends(self, old_log: Path, stamp: str) -> None:
+        # The old file may still be written by an older `newsletter send`: read it, never
+        # change it, and let a newer row win over an older one, so re-merging is harmless.
+        try:
+            old = sqlite3.connect(f"file:{old_log}?mode=ro", uri=True)
+            try:
+                rows = old.execute(
+                    "SELECT issue, email, message_id, status, attempts, detail, updated FROM sends"
+                ).fetchall()
+            finally:
+                old.close()
+        except sqlite3.Error as exc:
+            raise NewsletterError(f"{old_log}: cannot read the old send log: {exc}") from None
+
+        def work(conn: Connection) -> None:
+            for issue, email, mid, status, attempts, detail, updated in rows:
+                where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+                mine = conn.execute(select(t.sends.c.updated).where(where)).scalar()
+                values = dict(
+                    message_id=mid, status=status, attempts=attempts, detail=detail, updated=updated
+                )
+                if mine is None:
+                    conn.execute(
+                        insert(t.sends).values(
+                            issue=issue, email=email, key=key_of(email), **values
+                        )
+                    )
+                elif mine < updated:
+                    conn.execute(update(t.sends).where(where).values(**values))
+            self._put_setting(conn, "imported:sends.sqlite", stamp)
+
+        self._tx(work)
+        log.info("merged %d row(s) of %s into the store", len(rows), old_log)
+
+    def _merge_suppressed(self, path: Path, data: bytes, digest: str) -> None:
+        reader = csv.DictReader(data.decode("utf-8-sig", "replace").splitlines())
+        for row in reader:
+            email = (row.get("email") or "").strip()
+            if not email:
+                continue
+            reason = (row.get("reason") or "").strip().lower()
+            status = (
+                BOUNCED
+                if "bounce" in reason
+                else COMPLAINED
+                if "complain" in reason
+                else UNSUBSCRIBED
+            )
+            self._suppress(email, status, "suppressed.csv", None, reason)
+        with self.engine.begin() as conn:
+            self._put_setting(conn, "imported:suppressed.csv", digest)
+        log.info("imported %s into the store", path)
+
+    # -- the send log -----------------------------------------------------------------------
+
+    def send_log(self) -> SendLog:
+        """The send log kept in this store."""
+        return SendLog(self)
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ValueError, SQLAlchemyError):
+        return "(an invalid URL)"
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit advisory lock key for a name."""
+    digest = hashlib.sha256(f"newsletter:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+@dataclass
+class SendLog:
+    """The send log in the store, with newsletter/send/log.py's interface.
+
+    Every write is its own committed transaction: an attempt is durable before the SMTP
+    transaction starts, its outcome as soon as the server answers.
+    """
+
+    store: Store
+    owns_store: bool = False
+    _lock_conn: Connection | None = field(default=None, repr=False)
+    _lock_file: TextIO | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, state_dir: Path, url: str | None = None) -> SendLog:
+        """Open the store of a state folder and its send log; close() closes both."""
+        return cls(Store.open(state_dir, url), owns_store=True)
+
+    def lock(self, name: str = "send") -> None:
+        """Take the list's send lock, or fail at once if another send holds it anywhere.
+
+        PostgreSQL: a session advisory lock on a dedicated connection, valid across machines.
+        SQLite: an flock beside the database file. Both go when the process ends, even killed.
+        """
+        busy = NewsletterError(
+            f"another send is running with the database {_shown(str(self.store.engine.url))}; "
+            "wait for it to finish"
+        )
+        if self.store.dialect == "postgresql":
+            conn = self.store.engine.connect()
+            got = conn.execute(select(func.pg_try_advisory_lock(_lock_key(name)))).scalar()
+            conn.commit()
+            if not got:
+                conn.close()
+                raise busy
+            self._lock_conn = conn
+            return
+        handle = open(f"{self.store.engine.url.database}.{name}.lock", "a")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise busy from None
+        self._lock_file = handle
+
+    def close(self) -> None:
+        """Release the send lock (and the store if this log opened it)."""
+        if self._lock_conn is not None:
+            try:
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._lock_conn.commit()
+            finally:
+                self._lock_conn.close()
+                self._lock_conn = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        if self.owns_store:
+            self.store.close()
+
+    def statuses(self, issue: str) -> dict[str, str]:
+        """Every recorded address of an issue and its status."""
+        query = select(t.sends.c.email, t.sends.c.status).where(t.sends.c.issue == issue)
+        with self.store.engine.connect() as conn:
+            return {email: status for email, status in conn.execute(query)}
+
+    def attempt(self, issue: str, email: str, message_id: str) -> None:
+        """Record, durably, that a message is about to be handed to the server."""
+        where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+
+        def work(conn: Connection) -> None:
+            now = time.time()
+            changed = conn.execute(
+                update(t.sends)
+                .where(where)
+                .values(status=ATTEMPTED, attempts=t.sends.c.attempts + 1, updated=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(t.sends).values(
+                        issue=issue,
+                        email=email,
+                        key=key_of(email),
+                        message_id=message_id,
+                        status=ATTEMPTED,
+                        attempts=1,
+                        updated=now,
+                    )
+                )
+
+        self.store._tx(work)
+
+    def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
+        """Record the server's answer (or UNKNOWN when DATA went out and no reply came)."""
+        where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(t.sends)
+                .where(where)
+                .values(status=status, detail=detail, updated=time.time())
+            )
+
+    def report(self, issue: str, expected: list[str] | None = None) -> Report:
+        """Sent, failed, unknown and pending counts (pending: expected and not yet settled)."""
+        c = t.sends.c
+        query = select(c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
+        with self.store.engine.connect() as conn:
+            rows = [(e, s, d) for e, s, d in conn.execute(query)]
+        status = {email: s for email, s, _ in rows}
+        failures = [(email, detail) for email, s, detail in rows if s == PERMANENT]
+        everyone = set(expected) if expected is not None else set(status)
+        sent = sum(1 for e in everyone if status.get(e) == SENT)
+        failed = sum(1 for e in everyone if status.get(e) == PERMANENT)
+        unknown = sum(1 for e in everyone if status.get(e) == UNKNOWN)
+        return Report(sent, failed, len(everyone) - sent - failed - unknown, failures, unknown)
