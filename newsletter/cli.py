@@ -367,3 +367,8 @@ def send(
         click.echo(f"  failed {email}: {detail}", err=True)
     if result.failed:
         sys.exit(1)
+
+
+from newsletter.subscribers_cli import subscribers  # noqa: E402  (registered after main)
+
+main.add_command(subscribers)
