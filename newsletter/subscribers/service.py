@@ -106,7 +106,7 @@ class ListService:
             status,
             heading="Subscribe",
             email=email,
-            name=name,
+            reader_name=name,
             error=error,
         )
 
