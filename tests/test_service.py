@@ -7,8 +7,8 @@ import email
 import json
 import time
 from collections.abc import Iterator
-from email.policy import default
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -387,3 +387,48 @@ def test_confirmation_link_parameters(world: World) -> None:
     link = urlsplit(link_in(message, world.url + "/confirm"))
     assert list(parse_qs(link.query)) == ["token"]
     assert "params@example.org" not in link.query  # signed, but not the address in clear
+
+
+def test_the_archive_links_to_its_subscribe_page(tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import CONTENT
+
+    from newsletter.commands.build import build
+
+    content = tmp_path / "content"
+    shutil.copytree(CONTENT, content)
+    configure(content, 8123)
+    (content / "sns-test.pem").write_bytes(b"")  # the build does not read it
+    build(content, tmp_path / "output")
+    site = tmp_path / "output" / "site"
+    page = (site / "subscribe" / "index.html").read_text(encoding="utf-8")
+    assert 'action="http://127.0.0.1:8123/subscribe"' in page
+    assert '<label for="email">Email address</label>' in page
+    assert 'href="../style.css"' in page
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert '<a href="subscribe/index.html">Subscribe</a>' in index
+
+
+def test_a_person_subscribes_in_chromium(world: World, browser: Any) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(world.url + "/subscribe")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    field = browser.find_element(By.ID, "email")
+    label = browser.find_element(By.CSS_SELECTOR, 'label[for="email"]')
+    assert label.text == "Email address"
+    field.click()
+    assert browser.switch_to.active_element == field
+    field.send_keys("chromium.reader@example.org")
+    browser.find_element(By.ID, "name").send_keys("Chromium Reader")
+    browser.find_element(By.CSS_SELECTOR, "form.subscribe button").click()
+    deadline = time.monotonic() + 10
+    while "Check your inbox" not in browser.page_source and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Check your inbox"
+    [message] = world.smtp.wait_for("chromium.reader@example.org")
+    assert str(message["To"]) == "Chromium Reader <chromium.reader@example.org>"
+    browser.get(link_in(message, world.url + "/confirm"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "You are subscribed"
+    assert world.status("chromium.reader@example.org") == "active"
