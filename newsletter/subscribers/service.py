@@ -7,15 +7,17 @@ signed and compared in constant time, and no answer tells whether an address is 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any, Protocol
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -37,6 +39,7 @@ from newsletter.subscribers.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 MAX_EMAIL = 254
 MAX_NAME = 200
 MAX_BODY = 256 * 1024  # an SNS message is at most 256 KB
@@ -70,6 +73,14 @@ class ListService:
         # The service's own pages and the web archive's subscribe/ page post the form.
         self.origins = {_origin(settings.base_url), _origin(settings.publication.site_url)}
         self.stylesheet = settings.theme.read("web/style.css")
+        # SQLite takes one writer at a time: threads racing for its lock sleep in its busy
+        # handler; one thread queues the calls instead. A server database takes a few at once.
+        workers = 1 if getattr(store, "dialect", "sqlite") == "sqlite" else 8
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
+
+    async def call(self, work: Callable[..., T], *args: Any) -> T:
+        """Run a store call on the store's threads, off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.pool, work, *args)
 
     # -- pages -------------------------------------------------------------------------------
 
@@ -162,10 +173,10 @@ class ListService:
         accepted.background = BackgroundTask(self._subscribe_later, email, name)
         return accepted
 
-    def _subscribe_later(self, email: str, name: str) -> None:
+    async def _subscribe_later(self, email: str, name: str) -> None:
         tag = pseudonym(self.settings.secret, email)
         try:
-            status = self.store.subscribe(email, name, "form")
+            status = await self.call(self.store.subscribe, email, name, "form")
             if status != "pending":  # active, blocked...: nothing to confirm, nothing sent
                 log.info("subscribe %s: %s, no confirmation sent", tag, status)
                 return
@@ -175,7 +186,10 @@ class ListService:
             data = confirmation_message(
                 settings.theme, settings.publication, email, name, url, hours
             )
-            self.outbox.send(data, sender_of(settings.publication).address, email)
+            sender = sender_of(settings.publication).address
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.outbox.send, data, sender, email
+            )
             log.info("subscribe %s: confirmation sent", tag)
         except Exception:  # a background task has nobody to answer; log and go on
             log.exception("subscribe %s: failed", tag)
@@ -186,8 +200,8 @@ class ListService:
         token = request.query_params.get("token", "")
         email = read_confirm_token(self.settings.secret, token, hours * 3600) if token else None
         if email is not None:
-            confirmed = await run_in_threadpool(self.store.confirm, email)
-            if confirmed or await run_in_threadpool(self.store.status, email) == "active":
+            confirmed = await self.call(self.store.confirm, email)
+            if confirmed or await self.call(self.store.status, email) == "active":
                 return self.message(
                     "You are subscribed",
                     f"Thank you: the {self.settings.publication.title} will come to your inbox.",
@@ -227,7 +241,7 @@ class ListService:
             how = "link"
         else:
             return PlainTextResponse("expected List-Unsubscribe=One-Click\n", status_code=400)
-        await run_in_threadpool(self.store.unsubscribe, email, how)
+        await self.call(self.store.unsubscribe, email, how)
         log.info("unsubscribe %s: %s", pseudonym(self.settings.secret, email), how)
         if how == "one-click":  # a mail client's request: no page, no redirect, no cookie
             return PlainTextResponse("unsubscribed\n")
@@ -273,7 +287,7 @@ class ListService:
             log.warning("SES webhook refused: %s", exc)
             return PlainTextResponse("refused\n", status_code=400)
         for event in found:
-            await run_in_threadpool(self._record, event)
+            await self.call(self._record, event)
         return PlainTextResponse("recorded\n")
 
     def _record(self, event: ses.Event) -> None:
@@ -290,7 +304,7 @@ class ListService:
     async def health(self, request: Request) -> Response:
         """200 when the store answers, 503 otherwise."""
         try:
-            await run_in_threadpool(self.store.status, "health-check@invalid")
+            await self.call(self.store.status, "health-check@invalid")
         except Exception:
             log.exception("health: the store does not answer")
             return JSONResponse({"status": "unavailable", "store": "error"}, status_code=503)
