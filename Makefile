@@ -12,7 +12,7 @@ test: $(STAMP)
 	$(BIN)/ruff check newsletter tests benchmarks scripts
 	$(BIN)/ruff format --check newsletter tests benchmarks scripts
 	$(BIN)/mypy
-	$(BIN)/pytest
+	bash scripts/with-postgres.sh $(BIN)/pytest
 
 setup: $(STAMP)
 

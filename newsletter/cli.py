@@ -12,6 +12,7 @@ import click
 
 from newsletter import __version__
 from newsletter.errors import ContentError, NewsletterError
+from newsletter.subscribers_cli import subscribers
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -368,7 +369,5 @@ def send(
     if result.failed:
         sys.exit(1)
 
-
-from newsletter.subscribers_cli import subscribers  # noqa: E402  (registered after main)
 
 main.add_command(subscribers)

@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(chromium chromium-driver poppler-utils qpdf fonts-noto-core fonts-dejavu-core)
+# postgresql: the store's tests run on it too (scripts/with-postgres.sh starts a throwaway one).
+debs=(chromium chromium-driver poppler-utils qpdf fonts-noto-core fonts-dejavu-core postgresql)
 missing=()
 for deb in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q "install ok installed" || missing+=("$deb")

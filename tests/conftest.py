@@ -17,6 +17,7 @@ from newsletter.commands.build import BuildResult, build
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))  # the synthetic archive generator
 CONTENT = ROOT / "content"
+pytest_plugins = ["store_databases"]  # database_url, pg_url: the store on SQLite and PostgreSQL
 SAMPLE_ID = "2021-11-11"
 
 

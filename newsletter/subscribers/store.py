@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from newsletter.errors import NewsletterError
+from newsletter.subscribers import STATUSES
 from newsletter.subscribers import schema as t
 
 log = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED = (
     "bounced",
     "complained",
 )
-STATUSES = (PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED)
+assert (PENDING, ACTIVE, UNSUBSCRIBED, BOUNCED, COMPLAINED) == STATUSES
 BLOCKED = frozenset({UNSUBSCRIBED, BOUNCED, COMPLAINED})
 FORGOTTEN = "forgotten"  # not a status: what subscribe() answers for an erased address
 UNSUBSCRIBE_HOW = frozenset({"one-click", "link", "editor"})
@@ -276,31 +277,37 @@ class Store:
 
     def subscribe(self, email: str, name: str = "", source: str = "form") -> str:
         """Add or re-subscribe an address; return its status after (or "forgotten")."""
+        return self._tx(lambda conn: self._subscribe(conn, email, name, source)[1])
+
+    def subscribe_many(
+        self, people: list[tuple[str, str]], source: str
+    ) -> list[tuple[str | None, str]]:
+        """Subscribe (email, name) pairs in one transaction; each one's status before and after."""
+        return self._tx(lambda conn: [self._subscribe(conn, e, n, source) for e, n in people])
+
+    def _subscribe(
+        self, conn: Connection, email: str, name: str, source: str
+    ) -> tuple[str | None, str]:
         key = key_of(email)
-
-        def work(conn: Connection) -> str:
-            row = self._row(conn, key)
-            vouched = source in VOUCHED
-            if row is None:
-                if vouched and self._is_forgotten(conn, key):
-                    return FORGOTTEN  # erased: never imported again
-                status = ACTIVE if vouched else PENDING
-                self._create(conn, email, name, status, source, source)
-                return status
-            if name and name != row.name:
-                conn.execute(
-                    update(t.subscribers).where(t.subscribers.c.key == key).values(name=name)
-                )
-            if row.status == PENDING and vouched:
-                self._set(conn, key, PENDING, ACTIVE, source)
-                return ACTIVE
-            if row.status in BLOCKED and not vouched:
-                # Only the person, through the form, can come back; and must confirm again.
-                self._set(conn, key, row.status, PENDING, source)
-                return PENDING
-            return str(row.status)
-
-        return self._tx(work)
+        row = self._row(conn, key)
+        vouched = source in VOUCHED
+        if row is None:
+            if vouched and self._is_forgotten(conn, key):
+                return None, FORGOTTEN  # erased: never imported again
+            status = ACTIVE if vouched else PENDING
+            self._create(conn, email, name, status, source, source)
+            return None, status
+        before = str(row.status)
+        if name and name != row.name:
+            conn.execute(update(t.subscribers).where(t.subscribers.c.key == key).values(name=name))
+        if before == PENDING and vouched:
+            self._set(conn, key, PENDING, ACTIVE, source)
+            return before, ACTIVE
+        if before in BLOCKED and not vouched:
+            # Only the person, through the form, can come back; and must confirm again.
+            self._set(conn, key, before, PENDING, source)
+            return before, PENDING
+        return before, before
 
     def confirm(self, email: str) -> bool:
         """Activate a pending address (double opt-in); False if it is not pending."""
