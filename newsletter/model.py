@@ -183,6 +183,48 @@ class SmtpSettings(Strict):
     user: str | None = None
 
 
+def _network(value: Any) -> str:
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise ValueError(f"expected an IP address or network like 10.0.0.0/8; got {value!r}")
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        pass
+    raise ValueError(f'expected an IP address or network like 10.0.0.0/8; got "{value}"')
+
+
+ServiceUrl = Annotated[str, _pattern(r"^https?://[^/\s]+(/\S*)?$", "a URL starting with https://")]
+PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+
+
+class RateLimit(Strict):
+    """At most ``requests`` subscribe forms per client in ``seconds``."""
+
+    requests: PositiveInt = 5
+    seconds: PositiveInt = 3600
+
+
+class SesSettings(Strict):
+    """Amazon SES bounces through SNS: the signing certificate is read from this file only."""
+
+    certificate: Text  # PEM file, relative to the content folder
+    certificate_url: str = r"^https://sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/"  # a regex
+    topic_arns: list[Text] = []  # when given, notifications from other topics are refused
+
+
+class Subscriptions(Strict):
+    """The list service (``newsletter subscribers serve``); its secret is in the environment."""
+
+    base_url: ServiceUrl
+    sender: Sender | None = None  # who confirmations come from; the publication's by default
+    trusted_proxies: list[Annotated[str, PlainValidator(_network)]] = []
+    rate_limit: RateLimit = RateLimit()
+    confirm_hours: PositiveInt = 48
+    ses: SesSettings | None = None
+
+
 class Publication(Strict):
     """The publication: ``content/newsletter.yaml``."""
 
@@ -201,6 +243,7 @@ class Publication(Strict):
     email: EmailSettings = EmailSettings()
     pdf: PdfSettings = PdfSettings()
     smtp: SmtpSettings | None = None
+    subscriptions: Subscriptions | None = None
 
 
 class Period(Strict):

@@ -211,3 +211,9 @@ def bounces(run: Runner, mailbox: Path, content_dir: Path, state_dir: Path | Non
         f"{result.ignored} other, {result.already} already read; "
         f"{len(result.suppressed)} address(es) suppressed."
     )
+
+
+# The list service's command lives in its own module (service_cli.py).
+from newsletter.service_cli import serve  # noqa: E402
+
+subscribers.add_command(serve)

@@ -41,7 +41,7 @@ Progress = Callable[[int, int], None]  # (done, total) of the issues' PDF and em
 TEMPLATES = {
     "pdf": ("templates/print/", "templates/partials/"),
     "email": ("templates/email/", "templates/partials/"),
-    "web": ("templates/web/", "templates/partials/"),
+    "web": ("templates/web/", "templates/partials/", "templates/service/"),
 }
 EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
 SEARCH_RUNS = 2  # Pagefind processes at once

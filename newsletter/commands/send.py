@@ -21,7 +21,7 @@ from newsletter import paths
 from newsletter.commands.build import templates_for
 from newsletter.errors import NewsletterError, Problem
 from newsletter.loader import Project, load_project, select
-from newsletter.mail.message import message_id
+from newsletter.mail.message import message_id, unsubscribe_base
 from newsletter.model import Issue
 from newsletter.render.issue import render_issue
 from newsletter.send import log as sendlog
@@ -110,7 +110,7 @@ def message_for(
 ) -> bytes:
     """One subscriber's message."""
     pub = send_plan.project.publication
-    base = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
+    base = unsubscribe_base(pub)
     return Template(send_plan.message).render(
         to=person.email,
         name=person.name,
@@ -175,7 +175,7 @@ def deliver(
     book = sendlog.SendLog(send_plan.state_dir)
     mailer = Mailer(config_from(pub.smtp), rate)
     result = SendResult()
-    unsubscribe_base = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
+    base = unsubscribe_base(pub)
     refused: list[str] = []  # permanent refusals in a row
     try:
         book.lock()
@@ -195,7 +195,7 @@ def deliver(
                 person.email,
                 person.name,
                 mid,
-                unsubscribe_url(unsubscribe_base, secret, person.email),
+                unsubscribe_url(base, secret, person.email),
                 greeting,
             )
             for attempt in range(retries + 1):

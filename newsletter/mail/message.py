@@ -41,6 +41,13 @@ def subject(publication: Publication, issue: Issue, period: str) -> str:
     )
 
 
+def unsubscribe_base(publication: Publication) -> str:
+    """Where unsubscribe links point: the list service when configured, else the set page."""
+    if publication.subscriptions is not None:
+        return publication.subscriptions.base_url.rstrip("/") + "/unsubscribe"
+    return publication.email.unsubscribe_url or publication.site_url + "unsubscribe/"
+
+
 def unsubscribe_mailto(publication: Publication) -> str:
     """The mailto: unsubscribe address, one-click for clients that use mail."""
     address = publication.email.unsubscribe_mailto or publication.sender.address

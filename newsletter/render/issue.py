@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from newsletter import paths
 from newsletter.loader import Project
 from newsletter.mail import fill
-from newsletter.mail.message import build_message
+from newsletter.mail.message import build_message, unsubscribe_base
 from newsletter.model import Issue
 from newsletter.render.context import issue_context
 from newsletter.render.email import render_email
@@ -73,7 +73,7 @@ def render_issue(
     # The standalone email.html shows map.png beside it and a general unsubscribe link;
     # message.eml shows the map through cid: and keeps the placeholder for delivery.
     edition = render_email(theme, {**context, "map_src": _MAP_SRC})
-    unsubscribe = pub.email.unsubscribe_url or pub.site_url + "unsubscribe/"
+    unsubscribe = unsubscribe_base(pub)
     result.add(
         paths.email_file(issue, "email.html"),
         standalone(edition.html.replace(_MAP_SRC, MAP_FILE), unsubscribe),

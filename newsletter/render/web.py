@@ -129,6 +129,11 @@ def render_archive(
         years=sorted({search_year(i) for i in project.issues}, reverse=True),
         **_page_context(project, f"{pub.site_url}search.html", f"Search the {pub.title}."),
     )
+    if pub.subscriptions is not None:  # the form posts to the list service
+        files["subscribe/index.html"] = theme.render(
+            "web/subscribe.html",
+            **_page_context(project, f"{pub.site_url}subscribe/", f"Subscribe to the {pub.title}."),
+        )
     files["atom.xml"] = render_feed(theme, project)
     files["sitemap.xml"] = render_sitemap(theme, project, [*page_names, *files])
     files["style.css"] = theme.read("web/style.css")
