@@ -6,9 +6,8 @@ import binascii
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
-from email.utils import formataddr
 
-from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill
+from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill, headers
 
 HEADERS = SMTP.clone(max_line_length=998)
 
@@ -71,16 +70,18 @@ class Template:
     ) -> bytes:
         """One recipient's message, as bytes ready for SMTP."""
         hello = greeting.format(name=name) if greeting and name else ""
-        address = formataddr((name, to), charset="utf-8") if name else to
+        # Every per-recipient header value is checked where it is put into the message.
+        address = headers.mailbox("To", name, to).encode("utf-8")  # UTF-8 only under SMTPUTF8
+        message_id = headers.value("Message-ID", message_id)
+        unsubscribe = headers.value("List-Unsubscribe", unsubscribe)
         skeleton = self.skeleton
         if subject_prefix:
-            skeleton = skeleton.replace(
-                b"\r\nSubject: ", b"\r\nSubject: " + subject_prefix.encode(), 1
-            )
+            prefix = headers.value("Subject", subject_prefix).encode("utf-8")
+            skeleton = skeleton.replace(b"\r\nSubject: ", b"\r\nSubject: " + prefix, 1)
             if skeleton.startswith(b"Subject: "):
-                skeleton = b"Subject: " + subject_prefix.encode() + skeleton[len(b"Subject: ") :]
+                skeleton = b"Subject: " + prefix + skeleton[len(b"Subject: ") :]
         return (
-            skeleton.replace(_TO.encode("ascii"), address.encode("ascii"))
+            skeleton.replace(_TO.encode("ascii"), address)
             .replace(_ID.encode("ascii"), message_id.encode("ascii"))
             .replace(UNSUBSCRIBE_PLACEHOLDER.encode("ascii"), unsubscribe.encode("ascii"))
             .replace(_TEXT.encode("ascii") + b"\r\n", _qp(fill(self.text, hello, unsubscribe)))
