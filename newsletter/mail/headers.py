@@ -60,7 +60,8 @@ def mailbox(field: str, name: str, email: str) -> str:
     if not name:
         return email
     # formataddr quotes or encodes the name but refuses a non-ASCII address (SMTPUTF8's).
-    return formataddr((name, "x@x.invalid"), charset="utf-8").replace("<x@x.invalid>", f"<{email}>")
+    shown = formataddr((name, "x@x.invalid"), charset="utf-8")
+    return shown.replace("<x@x.invalid>", f"<{email}>")
 
 
 _ATEXT = re.compile(r"[^a-z0-9!#$%&'*+/=?^_`{|}~.-]")

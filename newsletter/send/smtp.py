@@ -158,8 +158,9 @@ class Mailer:
 
     def send(self, message: bytes, sender: str, recipient: str) -> None:
         """Hand one message to the server; raise one of this module's exceptions if not taken."""
-        headers.address("MAIL FROM", sender)  # a line break here would be a second command
-        headers.address("RCPT TO", recipient)
+        for field, address in (("MAIL FROM", sender), ("RCPT TO", recipient)):
+            if headers.problem(address) or not address:  # a line break is a second command
+                raise headers.HeaderError(f"{field}: {address!r} is not an email address")
         if self.interval:
             wait = self._last + self.interval - time.monotonic()
             if wait > 0:
