@@ -372,8 +372,11 @@ def send(
         f"{len(the_plan.suppressed)} suppressed, {len(the_plan.skipped)} skipped"
     )
     if dry_run:
-        click.echo(f"Dry run: {summary}. Nothing was sent. A sample message follows.\n")
-        click.echo(run(lambda: sending.sample(the_plan, greeting)).decode("utf-8", "replace"))
+        click.echo(
+            f"Dry run: {summary}. Nothing was sent. A sample message follows "
+            "(headers, the text part, and the other parts by size).\n"
+        )
+        click.echo(run(lambda: sending.sample(the_plan, greeting)))
         return
     if not the_plan.to_send:
         click.echo(f"Nothing to send: {summary}.")

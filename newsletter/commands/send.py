@@ -28,7 +28,7 @@ from newsletter.mail.message import message_id
 from newsletter.model import Issue
 from newsletter.render.issue import render_issue
 from newsletter.send import log as sendlog
-from newsletter.send.personalise import Template
+from newsletter.send.personalise import Template, parse
 from newsletter.send.smtp import (
     Mailer,
     Permanent,
@@ -140,12 +140,26 @@ def message_for(
     )
 
 
-def sample(send_plan: SendPlan, greeting: str | None) -> bytes:
-    """The first recipient's message, for a dry run."""
+def sample(send_plan: SendPlan, greeting: str | None) -> str:
+    """The first recipient's message as a reader checks it: headers, text part, other parts."""
     person = (
         send_plan.to_send[0] if send_plan.to_send else Subscriber("someone@example.org", "A Reader")
     )
-    return message_for(send_plan, person, _secret(False), greeting)
+    data = message_for(send_plan, person, _secret(False), greeting)
+    head = data.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace").replace("\r\n", "\n")
+    text, others = "", []
+    for part in parse(data).walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        if kind == "text/plain" and not text and not part.is_attachment():
+            text = part.get_content()
+            continue
+        payload = part.get_payload(decode=True)
+        size = len(payload) if isinstance(payload, bytes) else 0
+        name = part.get_filename()
+        others.append(f"[{kind}{' ' + name if name else ''}, {size:,} bytes]")
+    return "\n".join([head, "", text.replace("\r\n", "\n").rstrip("\n"), "", *others])
 
 
 def send_test(send_plan: SendPlan, address: str, greeting: str | None) -> None:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
+from email.utils import format_datetime
 
 from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill, headers
 
 HEADERS = SMTP.clone(max_line_length=998)
+
+
+def now() -> dt.datetime:
+    """The time of sending, in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def parse(message: bytes) -> EmailMessage:
@@ -21,6 +28,7 @@ def parse(message: bytes) -> EmailMessage:
 
 _TO = "newsletter-recipient@placeholder.invalid"
 _ID = "<newsletter-message-id@placeholder.invalid>"
+_DATE = "Thu, 01 Jan 1970 00:00:00 -0000"  # unique: a real Date is never the epoch, unzoned
 _TEXT = "NEWSLETTERTEXTBODYPLACEHOLDER"
 _HTML = "NEWSLETTERHTMLBODYPLACEHOLDER"
 
@@ -53,10 +61,11 @@ class Template:
                 del part["MIME-Version"]
         base.replace_header("To", _TO)
         base.replace_header("Message-ID", _ID)
+        base.replace_header("Date", _DATE)  # the time of sending, not the issue's date
         listed = " ".join(str(base["List-Unsubscribe"]).split())
         base.replace_header("List-Unsubscribe", listed)
         self.skeleton = base.as_bytes(policy=HEADERS)
-        for hole in (_TO, _ID, _TEXT, _HTML, UNSUBSCRIBE_PLACEHOLDER):
+        for hole in (_TO, _ID, _DATE, _TEXT, _HTML, UNSUBSCRIBE_PLACEHOLDER):
             assert self.skeleton.count(hole.encode("ascii")) == 1, hole
 
     def render(
@@ -67,6 +76,7 @@ class Template:
         unsubscribe: str,
         greeting: str | None,
         subject_prefix: str = "",
+        date: dt.datetime | None = None,
     ) -> bytes:
         """One recipient's message, as bytes ready for SMTP."""
         hello = greeting.format(name=name) if greeting and name else ""
@@ -83,6 +93,7 @@ class Template:
         return (
             skeleton.replace(_TO.encode("ascii"), address)
             .replace(_ID.encode("ascii"), message_id.encode("ascii"))
+            .replace(_DATE.encode("ascii"), format_datetime(date or now(), usegmt=True).encode())
             .replace(UNSUBSCRIBE_PLACEHOLDER.encode("ascii"), unsubscribe.encode("ascii"))
             .replace(_TEXT.encode("ascii") + b"\r\n", _qp(fill(self.text, hello, unsubscribe)))
             .replace(_HTML.encode("ascii") + b"\r\n", _qp(fill(self.html, hello, unsubscribe)))
