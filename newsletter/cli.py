@@ -280,6 +280,15 @@ def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
         server.stop()
 
 
+def _check_rate(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float:
+    """A rate is a finite number of messages per second the clock can wait for."""
+    if value is None:
+        return 0.0
+    if not 0.001 <= value <= 10_000:  # also refuses nan, which compares false
+        raise click.BadParameter(f"must be a number from 0.001 to 10000; got {value}")
+    return value
+
+
 @main.command()
 @click.argument("issue")
 @click.option(
@@ -303,7 +312,13 @@ def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
 @click.option("--test-to", metavar="ADDRESS", help="Send one proof to ADDRESS (not logged).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--report", "show_report", is_flag=True, help="Print sent, failed and pending.")
-@click.option("--rate", type=float, default=0.0, help="At most this many messages per second.")
+@click.option(
+    "--rate",
+    type=float,
+    default=None,
+    callback=_check_rate,
+    help="At most this many messages per second (0.001 to 10000).",
+)
 @click.option("--greeting", default=None, help='A greeting with {name}, e.g. "Dear {name},".')
 @click.pass_obj
 def send(
@@ -335,9 +350,16 @@ def send(
     run(lambda: check_greeting(greeting))
     if show_report:
         found = run(lambda: sending.report(content_dir, issue, state_dir, subscribers_csv))
-        click.echo(f"sent: {found.sent}\nfailed: {found.failed}\npending: {found.pending}")
+        click.echo(f"sent: {found.sent}\nfailed: {found.failed}")
+        if found.unknown:
+            click.echo(f"unknown: {found.unknown}")
+        click.echo(f"pending: {found.pending}")
+        if subscribers_csv is not None:
+            click.echo(f"suppressed: {found.suppressed}")
         for email, detail in found.failures:
             click.echo(f"  failed {email}: {detail}")
+        for email, detail in found.unknowns:
+            click.echo(f"  unknown {email}: {detail}")
         return
     if subscribers_csv is None and not test_to:
         raise click.UsageError("give --subscribers FILE.csv (or --test-to ADDRESS, or --report)")
@@ -354,8 +376,11 @@ def send(
         f"{len(the_plan.suppressed)} suppressed, {len(the_plan.skipped)} skipped"
     )
     if dry_run:
-        click.echo(f"Dry run: {summary}. Nothing was sent. A sample message follows.\n")
-        click.echo(run(lambda: sending.sample(the_plan, greeting)).decode("utf-8", "replace"))
+        click.echo(
+            f"Dry run: {summary}. Nothing was sent. A sample message follows "
+            "(headers, the text part, and the other parts by size).\n"
+        )
+        click.echo(run(lambda: sending.sample(the_plan, greeting)))
         return
     if not the_plan.to_send:
         click.echo(f"Nothing to send: {summary}.")
@@ -366,10 +391,21 @@ def send(
         )
     with click.progressbar(length=len(the_plan.to_send), label="Sending", file=sys.stderr) as bar:
         result = run(lambda: sending.deliver(the_plan, greeting, rate, progress=bar.update))
-    click.echo(f"Sent {result.sent}, failed {len(result.failed)} ({result.retried} retries).")
+    unknown = f", unknown {len(result.unknown)}" if result.unknown else ""
+    click.echo(
+        f"Sent {result.sent}, failed {len(result.failed)}{unknown} ({result.retried} retries)."
+    )
     for email, detail in result.failed:
         click.echo(f"  failed {email}: {detail}", err=True)
-    if result.failed:
+    for email, detail in result.unknown:
+        click.echo(f"  unknown {email}: {detail}", err=True)
+    if result.unknown:
+        click.echo(
+            "The server did not answer for the unknown ones; they may have been delivered. "
+            "The next run sends each once more, with the same Message-ID.",
+            err=True,
+        )
+    if result.failed or result.unknown:
         sys.exit(1)
 
 
