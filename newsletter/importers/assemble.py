@@ -185,12 +185,7 @@ def _sections(
                 block.column,
             )
             sections.append(ParsedSection(_unbold(block.text), block.line, slug=block.anchor))
-        elif (
-            block.kind == "para"
-            and expected is not None
-            and sections[-1].stories
-            and _looks_like_title(block)
-        ):
+        elif block.kind == "para" and sections[-1].stories and _looks_like_title(block):
             findings.warn(
                 source,
                 block.line,

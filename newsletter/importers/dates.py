@@ -42,7 +42,9 @@ _PERIOD = re.compile(
 )
 _NUMBER = re.compile(r"\b(?:ISHM|issue|no\.?)\s*#?\s*(\d{1,4})\b", re.IGNORECASE)
 _NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
-_WORDS = re.compile(r"^" + _MONTH.format("m") + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?$")
+_WORDS = re.compile(
+    r"^" + _MONTH.format("m") + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?$", re.IGNORECASE
+)
 
 DATE_HELP = "expected a date like 11/06/21, November 6 or Nov. 6"
 

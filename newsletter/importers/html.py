@@ -99,6 +99,8 @@ class _Cutter:
         tag = element.tag
         if not isinstance(tag, str) or tag in _SKIP or _classes(element) & _SKIP_CLASSES:
             return
+        if element.get("data-pagefind-ignore") is not None:
+            return  # our own pages mark their furniture (contents, links) this way
         line = element.sourceline
         if tag in _HEADINGS:
             self.emit(
@@ -108,13 +110,14 @@ class _Cutter:
             self.para(to_markdown(_inner(element)), line)
         elif tag == "li":
             self.item(element)
-        elif tag == "tr":
-            cells = tuple(
-                " ".join(c.text_content().split())
-                for c in element
-                if isinstance(c.tag, str) and c.tag in ("td", "th")
-            )
-            self.emit("row", " | ".join(cells), line, cells=cells)
+        elif tag == "table":
+            for row in element.iter("tr"):
+                cells = tuple(
+                    " ".join(c.text_content().split())
+                    for c in row
+                    if isinstance(c.tag, str) and c.tag in ("td", "th")
+                )
+                self.emit("row", " | ".join(cells), row.sourceline, cells=cells)
         else:
             self.container(element)
 
