@@ -131,6 +131,7 @@ def run(
         period,
         publication.reference_guide.link_text,
         (publication.footer, publication.subscribe.text),
+        publication.short_name,
     )
     findings = Findings()
     issues = [

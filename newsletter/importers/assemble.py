@@ -33,6 +33,7 @@ class Options:
     period: Period | None = None
     reference_text: str = "Reference Guide"
     known_lines: tuple[str, ...] = ()  # the footer and subscribe lines of newsletter.yaml
+    short_name: str = "ISHM"
 
 
 def _plain(text: str) -> str:
@@ -81,9 +82,9 @@ def _looks_like_title(block: Block) -> bool:
     )
 
 
-def _header(source: Source, head: list[Block]) -> tuple[int | None, Period | None]:
+def _header(source: Source, head: list[Block], short: str) -> tuple[int | None, Period | None]:
     texts = ([source.title] if source.title else []) + [b.text for b in head]
-    number = next((n for t in texts if (n := read_number(t)) is not None), None)
+    number = next((n for t in texts if (n := read_number(t, short)) is not None), None)
     period = next((p for t in texts if (p := read_period(t)) is not None), None)
     return number, period
 
@@ -101,7 +102,7 @@ def assemble(source: Source, findings: Findings, options: Options) -> ParsedIssu
             'no "Key Takeaways:" line; an issue starts with its takeaways, one "- " line each',
         )
         return None
-    number, header_period = _header(source, blocks[:at])
+    number, header_period = _header(source, blocks[:at], options.short_name)
     i = at + 1
     takeaways: list[ParsedSection] = []
     while i < len(blocks) and blocks[i].kind == "item":

@@ -40,7 +40,6 @@ _PERIOD = re.compile(
     + r"\s+)?(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y2>\d{4})",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(r"\b(?:ISHM|issue|no\.?)\s*#?\s*(\d{1,4})\b", re.IGNORECASE)
 _NUMERIC = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _WORDS = re.compile(
     r"^" + _MONTH.format("m") + r"\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s*(\d{4}))?$", re.IGNORECASE
@@ -65,9 +64,10 @@ def read_period(text: str) -> tuple[dt.date, dt.date] | None:
         return None
 
 
-def read_number(text: str) -> int | None:
-    """Find the issue number in a header or title ("ISHM 207: ..."), or None."""
-    match = _NUMBER.search(text)
+def read_number(text: str, short_name: str = "ISHM") -> int | None:
+    """Find the issue number in a header or title ("ISHM 207: ...", "Issue 207"), or None."""
+    names = "|".join(re.escape(n) for n in {short_name, "ISHM", "issue", "no."})
+    match = re.search(rf"(?<!\w)(?:{names})\s*#?\s*(\d{{1,4}})\b", text, re.IGNORECASE)
     return int(match[1]) if match else None
 
 
