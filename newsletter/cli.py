@@ -317,6 +317,8 @@ def import_(
         f"{len(result.unchanged)} unchanged; {len(result.warnings)} warning(s) about the "
         f"sources, {len(result.findings)} from check."
     )
+    if any(finding.severity == "error" for finding in result.findings):
+        sys.exit(1)  # written, but `check` refuses it: say so, as `check` would
 
 
 @main.command()

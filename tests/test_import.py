@@ -373,6 +373,22 @@ def test_wordpress_export_of_two_issues(content: Path, tmp_path: Path) -> None:
     ]
 
 
+def test_wordpress_post_without_takeaways_is_located_at_its_item(
+    content: Path, tmp_path: Path
+) -> None:
+    broken = WXR_ITEM.format(title="ISHM 209: June 13 – 20, 2019", day="June 14", rows="")
+    broken = broken.replace("<h3>Key Takeaways:</h3>", "<h3>Highlights</h3>")
+    source = tmp_path / "epic.xml"
+    source.write_text(wxr(broken), "utf-8")
+    result = newsletter("import", "epic.xml", "--content", content, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        'epic.xml:7:1: takeaways: no "Key Takeaways:" line; an issue starts with its takeaways, '
+        'one "- " line each'
+    )
+    assert not (content / "issues").exists()
+
+
 SAVED_PAGE = """\
 <!DOCTYPE html>
 <html><head><title>ISHM 207: May 30 – June 6, 2019 – EPIC</title></head>

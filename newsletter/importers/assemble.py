@@ -97,7 +97,7 @@ def assemble(source: Source, findings: Findings, options: Options) -> ParsedIssu
     if at is None:
         findings.error(
             source,
-            1,
+            source.title_line,
             "takeaways",
             'no "Key Takeaways:" line; an issue starts with its takeaways, one "- " line each',
         )
@@ -138,16 +138,22 @@ def assemble(source: Source, findings: Findings, options: Options) -> ParsedIssu
         number = options.number
     elif options.number is not None and options.number != number:
         findings.warn(
-            source, 1, "number", f"the source says {number}; --number {options.number} ignored"
+            source,
+            source.title_line,
+            "number",
+            f"the source says {number}; --number {options.number} ignored",
         )
     if number is None:
         findings.error(
-            source, 1, "number", "no issue number in the title or the header; give --number N"
+            source,
+            source.title_line,
+            "number",
+            "no issue number in the title or the header; give --number N",
         )
     if period is None:
         findings.error(
             source,
-            1,
+            source.title_line,
             "period",
             "no period in the title, the header or the table's caption; give --period START..END",
         )
