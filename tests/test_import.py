@@ -73,7 +73,11 @@ def export(
     lines = [header] if header else []
     titles = ["Council Meets", "Blast Hits Road", "Camps Close", "Oil Deal Signed"]
     lines.append("Key Takeaways:")
-    lines += [f"- {t} – On the first day, {t.lower()}. more…" for t in titles[:takeaways]]
+    dashes = [" – ", "- ", " - ", " — "]  # the separators the monitor used
+    lines += [
+        f"- {t}{dash}On the first day, {t.lower()}. more…"
+        for t, dash in zip(titles[:takeaways], dashes, strict=False)
+    ]
     lines.append(REFERENCE)
     for title in titles:
         lines += [title, f"On the first day, {title.lower()}, sources said."]
@@ -224,6 +228,11 @@ def test_header_forms(
     assert issue.id == end
     assert all(issue.period.start <= row.date <= issue.period.end for row in issue.ied.incidents)
     assert len(issue.ied.incidents) == len(rows)
+    for entry, title in zip(issue.sections, ["Council Meets", "Blast Hits Road"], strict=False):
+        assert entry.section.title == title
+        assert entry.section.takeaway is not None
+        assert entry.section.takeaway.headline is None
+        assert entry.section.takeaway.summary == f"On the first day, {title.lower()}."
 
 
 def test_dates_without_year_take_the_periods_across_new_year(content: Path, tmp_path: Path) -> None:
@@ -565,7 +574,7 @@ def test_number_already_used_by_another_issue(content: Path, tmp_path: Path) -> 
 
 def test_guesses_are_warnings_with_their_line(content: Path, tmp_path: Path) -> None:
     text = export("ISHM 207: May 30 – June 6, 2019", ["06/01/19 | Basra | 0 | 1 |"])
-    text = text.replace("- Blast Hits Road – On", "- Blast Hits Road: On").replace(REFERENCE, "")
+    text = text.replace("- Blast Hits Road- On", "- Blast Hits Road: On").replace(REFERENCE, "")
     source = tmp_path / "issue.txt"
     source.write_text(text, "utf-8")
     result = newsletter("import", source, "--content", content)
@@ -577,3 +586,28 @@ def test_guesses_are_warnings_with_their_line(content: Path, tmp_path: Path) -> 
     assert (
         f"{source}:8:1: warning: reference_guide: no reference-guide line after the takeaways"
     ) in result.stderr
+
+
+def test_synthetic_exports_import_back(content: Path, tmp_path: Path) -> None:
+    """What the benchmark imports is read back whole: every text and every row."""
+    from import_texts import export_text
+    from synthetic import generate
+
+    archive = generate(tmp_path / "archive", 5)
+    project = load_project(archive)
+    sources = []
+    for issue in project.issues:
+        sources.append(tmp_path / f"ssm-{issue.number}.txt")
+        sources[-1].write_text(export_text(issue, project.publication), "utf-8")
+    shutil.copy(archive / "newsletter.yaml", content / "newsletter.yaml")
+    result = newsletter("import", *sources, "--content", content)
+    assert result.returncode == 0, result.stderr
+    assert "0 warning(s) about the sources" in result.stdout
+    for imported, original in zip(loaded(content), project.issues, strict=True):
+        assert (imported.id, imported.meta.number) == (original.id, original.meta.number)
+        assert imported.sections == original.sections
+        assert imported.ied.note == original.ied.note
+        strip = {"lat": None, "lon": None}
+        assert imported.ied.incidents == [
+            row.model_copy(update=strip) for row in original.ied.incidents
+        ]

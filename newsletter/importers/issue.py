@@ -8,6 +8,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from newsletter.counts import Count
+from newsletter.errors import OutputError
 from newsletter.importers.parts import Findings, ParsedIssue
 from newsletter.importers.table import DEFAULT_TITLE
 from newsletter.model import IedTable, IssueMeta, Section
@@ -35,9 +36,15 @@ def _text(dumper: yaml.BaseDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _text)
 
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def dump(data: object) -> str:
-    """Dump ``data`` as block-style YAML, keys in the given order."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    """Dump ``data`` as block-style YAML, keys in the given order, verified by loading it."""
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    if yaml.load(text, Loader=_Loader) != data:
+        raise OutputError(f"the YAML written for {data!r:.60} does not read back the same")
+    return text
 
 
 def _count(count: Count) -> int | str:
