@@ -408,10 +408,8 @@ SAVED_PAGE = """\
 <h1 class="entry-title">ISHM 207: May 30 – June 6, 2019</h1>
 <div class="entry-content">
 <p><strong>Key Takeaways:</strong></p>
-<ul>
-<li><strong>Alleged Council Meets</strong> – On May 31, the council met.
- <a href="https://enablingpeace.org/ishm-207/#politics">more…</a></li>
-</ul>
+<p><strong>Alleged Council Meets</strong> On May 31, the council met.
+ <a href="https://enablingpeace.org/ishm-207/#politics">more…</a></p>
 <p>For more background, see the
 <a href="https://enablingpeace.org/ishm-reference-guide/">ISHM Reference Guide</a>.</p>
 <h2 id="politics">Council Meets</h2>
@@ -444,6 +442,7 @@ def test_saved_html_page(content: Path, tmp_path: Path) -> None:
     assert entry.section.title == "Council Meets"
     assert entry.section.takeaway is not None
     assert entry.section.takeaway.headline == "Alleged Council Meets"
+    assert entry.section.takeaway.summary == "On May 31, the council met."
     assert entry.section.stories == ["On May 31, the council **met**."]
     (row,) = issue.ied.incidents
     assert (row.location, row.province, str(row.deaths), str(row.injuries)) == (

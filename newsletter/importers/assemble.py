@@ -17,9 +17,9 @@ from newsletter.importers.table import read_table
 
 # "more…" or "more..." closing a takeaway: the link is re-made from the section it points to.
 _MORE = re.compile(r"\s*\[?(?:read\s+)?more\s*(?:…|\.\.\.)\]?\s*$", re.IGNORECASE)
-# The dash between a takeaway's headline and its summary: " – ", "- ", " - ", "—". A hyphen
-# inside a word ("COVID-19", "Dhi-Qar") has no space beside it and does not split.
-_SPLIT = re.compile(r"\s*[–—]\s*|\s+-\s*|(?<=\S)-\s+")
+# The dash between a takeaway's headline and its summary: " – ", "- ", " - ", "—". A dash
+# inside a word ("COVID-19", "Iraq–Turkey") has no space beside it and does not split.
+_SPLIT = re.compile(r"\s+[–—]\s*|\s*[–—]\s+|\s+-\s*|(?<=\S)-\s+")
 _IED_TITLE = re.compile(r"^\W*(?:IED\s+Incidents|Casualties\s+Due\s+To\s+IEDs)", re.IGNORECASE)
 _SENTENCE_END = tuple('.!?"”’)…:')
 STANDARD_SLUGS = ("politics", "security", "humanitarian", "economy")

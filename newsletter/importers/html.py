@@ -106,6 +106,8 @@ class _Cutter:
             self.emit(
                 "heading", " ".join(element.text_content().split()), line, anchor=_anchor(element)
             )
+        elif tag == "p" and any(_MORE_TEXT.match(a.text_content()) for a in element.iter("a")):
+            self.item(element)  # a takeaway written as a paragraph ending in "more…"
         elif tag in ("p", "caption", "dt", "dd"):
             self.para(to_markdown(_inner(element)), line)
         elif tag == "li":
@@ -130,6 +132,13 @@ class _Cutter:
                 anchor = href.rpartition("#")[2] or None if "#" in href else None
                 link.drop_tree()
                 break
+        first = next((c for c in item if isinstance(c.tag, str)), None)
+        if first is not None and first.tag in ("strong", "b") and not (item.text or "").strip():
+            # "<strong>Headline</strong> On May 31, ...": the bold part is the headline.
+            tail = (first.tail or "").lstrip()
+            ends = first.text_content().rstrip()[-1:]
+            if not tail.startswith(("–", "—", "-")) and ends not in ("–", "—", "-"):
+                first.tail = " – " + tail
         for nested in _elements(item, ".//ul|.//ol"):
             nested.drop_tree()  # a list inside a takeaway is read as its own items
         self.emit("item", to_markdown(_inner(item)), element.sourceline, anchor=anchor)
