@@ -257,6 +257,71 @@ def new(run: Runner, content_dir: Path, start: Any, end: Any) -> None:
     click.echo("Fill in the sections and the IED table, then run: newsletter check")
 
 
+def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    start, sep, end = value.partition("..")
+    try:
+        return _date(_ctx, _param, start), _date(_ctx, _param, end) if sep else None
+    except click.BadParameter:
+        pass
+    raise click.BadParameter(f'expected START..END like 2021-11-04..2021-11-11; got "{value}"')
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_content_options
+@click.option("--replace", is_flag=True, help="Replace issues that exist and differ.")
+@click.option("--number", type=click.IntRange(min=1), help="The number, if the source has none.")
+@click.option("--period", callback=_period, help="START..END, if the source has none.")
+@click.option("--dry-run", is_flag=True, help="Read and check the sources; write nothing.")
+@click.pass_obj
+def import_(
+    run: Runner,
+    sources: tuple[Path, ...],
+    content_dir: Path,
+    replace: bool,
+    number: int | None,
+    period: Any,
+    dry_run: bool,
+) -> None:
+    """Import past issues from text exports, saved pages or a WordPress export (WXR).
+
+    Each issue becomes a folder of content/issues/; nothing is written if any source fails.
+    """
+    from newsletter import importers, report
+
+    if period is not None and period[1] is None:
+        raise click.BadParameter("expected START..END", param_hint="--period")
+    try:
+        result = importers.run(sources, content_dir, replace, number, period, dry_run)
+    except ContentError as exc:
+        if run.debug:
+            raise
+        click.echo(report.as_text(list(exc.problems) + list(exc.warnings)), err=True)
+        count = len(exc.problems)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True
+        )
+        sys.exit(1)
+    except NewsletterError as exc:
+        if run.debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for finding in result.warnings + result.findings:
+        click.echo(report.located(finding), err=True)
+    verb = "Would import" if result.dry_run else "Imported"
+    click.echo(
+        f"{verb} {len(result.issues)} issue(s) with {result.incidents} incident(s) into "
+        f"{content_dir}: {len(result.created)} new, {len(result.replaced)} replaced, "
+        f"{len(result.unchanged)} unchanged; {len(result.warnings)} warning(s) about the "
+        f"sources, {len(result.findings)} from check."
+    )
+    if any(finding.severity == "error" for finding in result.findings):
+        sys.exit(1)  # written, but `check` refuses it: say so, as `check` would
+
+
 @main.command()
 @click.argument("issue", required=False)
 @_content_options
