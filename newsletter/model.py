@@ -10,7 +10,15 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
 
 from newsletter.counts import Count, parse_count
 from newsletter.governorates import GOVERNORATES, house_spelling
@@ -80,9 +88,11 @@ def _pattern(regex: str, expected: str) -> Any:
     return PlainValidator(check)
 
 
-IsoDate = Annotated[dt.date, PlainValidator(_iso_date)]
+# Serialized as the editors write them, so that a dumped model validates again (the build's
+# issue cache is JSON).
+IsoDate = Annotated[dt.date, PlainValidator(_iso_date), PlainSerializer(dt.date.isoformat)]
 Governorate = Annotated[str, PlainValidator(_governorate)]
-CountField = Annotated[Count, PlainValidator(_count)]
+CountField = Annotated[Count, PlainValidator(_count), PlainSerializer(str)]
 Text = Annotated[str, BeforeValidator(_text)]
 Url = Annotated[str, _pattern(r"^(https?://|mailto:)\S+$", "a URL starting with https://")]
 SiteUrl = Annotated[
