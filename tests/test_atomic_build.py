@@ -49,11 +49,8 @@ def contents(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def command(content: Path, output: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "newsletter", "build", "--content", str(content)] + [
-        "--output",
-        str(output),
-        *extra,
-    ]
+    build = [sys.executable, "-m", "newsletter", "build"]
+    return [*build, "--content", str(content), "--output", str(output), *extra]
 
 
 def build(
