@@ -354,7 +354,7 @@ def _wait_for_workers(process: subprocess.Popen[str]) -> list[int]:
     pytest.fail("the build started no worker processes")
 
 
-@pytest.mark.parametrize("how", ["worker killed", "Ctrl-C", "SIGINT to the build"])
+@pytest.mark.parametrize("how", ["worker killed", "Ctrl-C", "SIGINT to the build", "kill -9"])
 def test_a_build_stopped_midway_says_so_in_one_line(small: Path, tmp_path: Path, how: str) -> None:
     output = tmp_path / "output"
     assert build(small, output, "--web-only").returncode == 0
@@ -365,6 +365,8 @@ def test_a_build_stopped_midway_says_so_in_one_line(small: Path, tmp_path: Path,
         os.kill(workers[0], signal.SIGKILL)
     elif how == "Ctrl-C":
         os.killpg(process.pid, signal.SIGINT)  # a terminal sends it to the whole group
+    elif how == "kill -9":
+        os.kill(process.pid, signal.SIGKILL)  # its workers must die with it (finish checks)
     else:
         os.kill(process.pid, signal.SIGINT)
     code, stderr = finish(process)
@@ -374,8 +376,12 @@ def test_a_build_stopped_midway_says_so_in_one_line(small: Path, tmp_path: Path,
             "error: a worker process rendering PDFs and emails died (killed by SIGKILL); "
             "nothing was changed"
         ]
+    elif how == "kill -9":
+        assert code == -signal.SIGKILL
     else:
         assert code == 130
         assert errors(stderr) == ["interrupted; the output holds the last complete build"]
     assert visible(output) == before
+    again = build(small, output, "--web-only")  # not refused: nothing holds the lock
+    assert again.returncode == 0 and "Nothing changed" in again.stdout, again.stderr
     assert len(generations(output)) == 1

@@ -159,15 +159,17 @@ class Workers:
             raise RenderError(self._death()) from None
 
     def _death(self) -> str:
-        codes = [p.exitcode for p in self.processes if p.exitcode is not None]
+        for process in self.processes:  # dead, or being stopped by the broken pool
+            process.join(2)
+        signals = [-p.exitcode for p in self.processes if p.exitcode is not None and p.exitcode < 0]
+        # The pool stops the other workers with SIGTERM: the first death is the other signal.
+        signals.sort(key=lambda number: number == signal.SIGTERM)
         how = "it crashed"
-        for code in codes:
-            if code < 0:
-                try:
-                    how = f"killed by {signal.Signals(-code).name}"
-                except ValueError:
-                    how = f"killed by signal {-code}"
-                break
+        if signals:
+            try:
+                how = f"killed by {signal.Signals(signals[0]).name}"
+            except ValueError:
+                how = f"killed by signal {signals[0]}"
         return f"a worker process rendering PDFs and emails died ({how}); nothing was changed"
 
     def close(self, abort: bool = False) -> None:
