@@ -158,12 +158,12 @@ class Build:
             )
             for folder in self.inputs.issue_digests
         }
-        workers = Workers()
-        if self.jobs > 1:
-            workers.start(min(self.jobs, self._likely_issues()))
         generation = self.folder.new_generation()
         out = Output(generation, self.current)
+        workers = Workers()
         try:
+            if self.jobs > 1:
+                workers.start(min(self.jobs, self._likely_issues()))
             entries = cache.load_issue_cache(self.current, self.inputs.tool)
             memo = cache.IssueCache(entries, keys)
             project = load_project(self.content_dir, names, memo)
@@ -278,7 +278,7 @@ class Build:
                 self._tick(done, total)
         while futures:
             for future in as_completed(list(futures)):
-                # Popped, so that the finished PDF and email are freed once staged: holding
+                # Popped, so that the finished PDF and email are freed once written: holding
                 # every result costs half a megabyte an issue.
                 issue, unit_keys = futures.pop(future)
                 rendered, records = workers.result(future)
