@@ -100,6 +100,17 @@ class Runner:
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:  # a write the core did not expect to fail (a full /tmp, say)
+            if self.debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            if self.debug:
+                raise
+            click.echo("interrupted; the output holds the last complete build", err=True)
+            sys.exit(130)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,6 +152,12 @@ def _print_warnings(warnings: Any) -> None:
     help="Which editions to build, comma-separated (e.g. web for a quick archive build).",
 )
 @click.option("--web-only", is_flag=True, help="Same as --editions web.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for PDFs and emails [default: one per core; 1: none].",
+)
 @click.pass_obj
 def build(
     run: Runner,
@@ -150,6 +167,7 @@ def build(
     templates_dir: Path | None,
     editions: str,
     web_only: bool,
+    jobs: int | None,
 ) -> None:
     """Build the email, PDF and web editions of ISSUES (ids or numbers; default: all)."""
     from newsletter.commands.build import build as do_build
@@ -163,7 +181,7 @@ def build(
         )
     with _ProgressBar() as progress:
         result = run(
-            lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen, progress)
+            lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen, progress, jobs)
         )
     _print_warnings(result.warnings)
     for note in result.notes:
