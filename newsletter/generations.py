@@ -235,7 +235,10 @@ class OutputFolder:
             except FileNotFoundError:
                 pass
             except OSError:  # there, and not a link: never replace a user's file
-                raise OutputError(f"{display_path(visible)} is in the way of the build") from None
+                raise OutputError(
+                    f"{display_path(visible)} is in the way of the build: it is not a folder"
+                    " the build made; move it away"
+                ) from None
             self._link(visible, target)
 
     def _sweep(self, keep: str | None) -> None:
