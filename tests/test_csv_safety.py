@@ -48,9 +48,9 @@ def test_formula_payloads_are_neutralised_in_every_csv(project: Path, tmp_path: 
     head = ied.read_text(encoding="utf-8").split("incidents:")[0]
     ied.write_text(head + "incidents:\n" + rows, encoding="utf-8")
     output = tmp_path / "output"
+    args = ["build", "--web-only", "--content", str(project), "--output", str(output)]
     done = subprocess.run(
-        [sys.executable, "-m", "newsletter", "build", "--content", str(project)]
-        + ["--output", str(output), "--web-only"],
+        [sys.executable, "-m", "newsletter", *args],
         capture_output=True,
         text=True,
         timeout=300,
