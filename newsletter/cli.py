@@ -343,7 +343,13 @@ def import_(
 @main.command()
 @click.argument("issue", required=False)
 @_content_options
-@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="0 picks a free port.",
+)
 @click.pass_obj
 def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
     """Preview ISSUE (default: the latest) on 127.0.0.1, rebuilt and reloaded on every save."""
