@@ -67,10 +67,12 @@ class OutputFolder:
         self.meta = root / META
         self.builds = self.meta / BUILDS
         self.fd: int | None = None
+        self.created = False  # this build made the output folder: a failure removes it
 
     # Lock --------------------------------------------------------------------------------
 
     def __enter__(self) -> OutputFolder:
+        self.created = not os.path.lexists(self.root)
         try:
             self.meta.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.meta / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -97,6 +99,9 @@ class OutputFolder:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._unlock()
+        if kind is not None and self.created and self.current_id() is None:
+            # A first build that failed leaves nothing behind, not even the lock file.
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def _unlock(self) -> None:
         if self.fd is not None:
@@ -128,6 +133,11 @@ class OutputFolder:
         if self.current_id() is None:
             return False
         for name in VISIBLE:
+            shown = os.path.lexists(self.root / name)
+            if not (self.meta / CURRENT / name).is_dir():  # not made by that build
+                if shown:
+                    return False
+                continue
             try:
                 if os.readlink(self.root / name) != f"{META}/{CURRENT}/{name}":
                     return False
@@ -158,6 +168,9 @@ class OutputFolder:
         except OSError as exc:
             raise _oserror(exc) from exc
         fault("after-switch")
+        for part in VISIBLE:  # an edition this build did not make (--web-only) is not shown
+            with contextlib.suppress(OSError):
+                (generation / part).rmdir()
         # From here the new build is what readers see; what follows is housekeeping, which
         # the next build redoes if this one is cut short.
         try:
@@ -229,8 +242,11 @@ class OutputFolder:
         for name in VISIBLE:
             visible = self.root / name
             target = f"{META}/{CURRENT}/{name}"
+            wanted = (self.meta / CURRENT / name).is_dir()
             try:
                 if os.readlink(visible) == target:
+                    if not wanted:
+                        visible.unlink()  # our own link, to an edition no longer made
                     continue
             except FileNotFoundError:
                 pass
@@ -239,7 +255,8 @@ class OutputFolder:
                     f"{display_path(visible)} is in the way of the build: it is not a folder"
                     " the build made; move it away"
                 ) from None
-            self._link(visible, target)
+            if wanted:
+                self._link(visible, target)
 
     def _sweep(self, keep: str | None) -> None:
         """Remove every generation but ``keep``: an interrupted build's, or the replaced one."""

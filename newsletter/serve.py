@@ -38,6 +38,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from newsletter import paths
 from newsletter.commands.build import build, templates_for
 from newsletter.errors import ContentError, NewsletterError
+from newsletter.generations import VISIBLE
 from newsletter.loader import issue_folders
 from newsletter.theme import make_theme
 
@@ -107,6 +108,10 @@ def safe_file(root: Path, url_path: str) -> Path | None:
     if any(part.startswith(".") or "\\" in part or "\0" in part for part in parts):
         return None
     path = root
+    if parts and parts[0] in VISIBLE:
+        # The build's own links to its generation in force: resolved here, once, and the
+        # rest of the path is then held to the generation's real folder.
+        root = path = Path(os.path.realpath(root / parts.pop(0)))
     for part in parts:
         path = path / part
         if path.is_symlink():

@@ -209,7 +209,7 @@ def test_test_to_cannot_inject_a_header(light: Path, server: FaultServer) -> Non
 @pytest.mark.parametrize(
     ("setting", "value", "header"),
     [
-        ("short_name: ISHM", 'short_name: "IS\\r\\nBcc: x@y.z"', "Subject"),
+        ("short_name: ISHM", 'short_name: "IS\\nBcc: x@y.z"', "Subject"),
         ("  name: Enabling Peace in Iraq Center", '  name: "EPIC\\nBcc: x@y.z"', "From"),
     ],
     ids=["short_name", "sender.name"],
