@@ -52,7 +52,7 @@ class Count:
         # Written as the monitor writes them: "5,500", "up to 6", "roughly 5,500".
         if self.high is None:
             return "unknown" if self.low == 0 else f"at least {self.low:,}"
-        if self.exact:
+        if self.high == self.low:
             return f"roughly {self.low:,}" if self.approximate else f"{self.low:,}"
         if self.low == 0:
             return f"up to {self.high:,}"
