@@ -51,10 +51,9 @@ class Change:
             if self.per_day
             else ""
         )
-        return (
-            f"Change from {name}{basis}: incidents {self.incidents}, killed {self.deaths}, "
-            f"injured {self.injuries}."
-        )
+        # A rate reads "0.8 a day, up from 0.7": its own comma, so the parts take semicolons.
+        parts = (f"incidents {self.incidents}", f"killed {self.deaths}", f"injured {self.injuries}")
+        return f"Change from {name}{basis}: {('; ' if self.per_day else ', ').join(parts)}."
 
 
 @dataclass(frozen=True)
