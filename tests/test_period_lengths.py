@@ -22,9 +22,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lengths")
     content = new_content(root)
     write_issue(content, 180, "2018-11-30", "2018-12-06", _rows(3, "2018-12-01"))
-    holiday = _rows(9, "2021-12-28") + [("2021-12-30", "Diyala", "at least 7", 1)]
+    holiday = [*_rows(9, "2021-12-28"), ("2021-12-30", "Diyala", "at least 7", 1)]
     write_issue(content, 333, "2021-12-23", "2022-01-06", holiday)
-    after = _rows(5, "2022-01-08") + [("2022-01-09", "Anbar", 3, "2-3")]
+    after = [*_rows(5, "2022-01-08"), ("2022-01-09", "Anbar", 3, "2-3")]
     write_issue(content, 334, "2022-01-06", "2022-01-13", after)
     done = run("build", "--web-only", "--content", str(content), "--output", str(root / "out"))
     assert done.returncode == 0, done.stdout + done.stderr

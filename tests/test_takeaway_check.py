@@ -8,6 +8,7 @@ import pytest
 from numbers_archive import Row, new_content, takeaway_warnings, write_issue
 
 from newsletter.counts import Count, parse_count
+from newsletter.takeaways import claims
 
 CONFIRM = "confirm the takeaway counts more than the table (a grenade, say) or correct it"
 
@@ -108,3 +109,19 @@ def test_an_approximate_part_makes_the_sum_approximate() -> None:
     summed = parse_count("roughly 5,500") + parse_count("3")
     assert str(summed) == "roughly 5,503"
     assert not summed.exact
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "count"),
+    [
+        ("an IED killed at least 18 people", "killed", Count(18, None)),
+        ("and wounded 5,500 more", "injured", Count(5500, 5500)),
+        ("the blast killed twenty-two", "killed", Count(22, 22)),
+        ("IEDs injured roughly 5,500", "injured", Count(5500, 5500, approximate=True)),
+        ("an IED kills 4", "killed", Count(4, 4)),
+        ("rockets killed up to six", "killed", Count(0, 6)),
+        ("killed one hundred and twenty-five.", "killed", Count(125, 125)),
+    ],
+)
+def test_claims_read_the_monitors_english(sentence: str, kind: str, count: Count) -> None:
+    assert [(c.kind, c.count) for c in claims(sentence)] == [(kind, count)]
