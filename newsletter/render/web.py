@@ -68,7 +68,7 @@ def render_index(theme: Theme, project: Project) -> str:
         for i in project.issues
     ]
     chart = trend_chart(
-        series(project), f"IED incidents, killed and injured per issue, {pub.short_name}"
+        series(project), f"IED incidents, killed and injured per 7 days, {pub.short_name}"
     )
     return theme.render(
         "web/index.html",
@@ -104,7 +104,7 @@ def render_archive(
             "web/governorate.html",
             history=history,
             count=len(project.issues),
-            chart=trend_chart(history.series, f"IED incidents in {history.name} per issue"),
+            chart=trend_chart(history.series, f"IED incidents in {history.name} per 7 days"),
             **_page_context(
                 project,
                 f"{pub.site_url}governorates/{history.slug}.html",
