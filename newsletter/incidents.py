@@ -165,7 +165,9 @@ def archive_problems(content_dir: Path, issues: Iterable[Issue]) -> list[Problem
             path, line, column = _at(content_dir, row)
             there = "{}:{}:{}".format(*_at(content_dir, owners[row.id]))
             message = f'the id "{row.id}" is also used by the row at {there}; ids must be unique'
-            problems.append(Problem(path, line, f"incidents[{row.index}]", message, "error", column))
+            problems.append(
+                Problem(path, line, f"incidents[{row.index}]", message, "error", column)
+            )
         owners.setdefault(row.id, row)
     for repeat in book.repeats:
         path, line, column = _at(content_dir, repeat.row)

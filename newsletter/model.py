@@ -288,7 +288,8 @@ class Section(Strict):
 
 IncidentType = Literal["IED", "VBIED", "suicide"]
 IncidentId = Annotated[
-    str, _pattern(SLUG.pattern, "an id of lowercase letters, digits and dashes like 328-20211106-hit")
+    str,
+    _pattern(SLUG.pattern, "an id of lowercase letters, digits and dashes like 328-20211106-hit"),
 ]
 
 
