@@ -9,6 +9,7 @@ from fractions import Fraction
 from newsletter.compute import Totals, days, totals
 from newsletter.counts import Count
 from newsletter.governorates import slug
+from newsletter.incidents import ledger
 from newsletter.loader import Project, position
 from newsletter.model import Incident, Issue
 
@@ -72,8 +73,10 @@ class GovernorateHistory:
 
 
 def series(project: Project) -> tuple[IssueFigures, ...]:
-    """The IED totals of every issue, oldest first."""
-    return tuple(IssueFigures(i, totals(i.ied.incidents)) for i in project.issues)
+    """The IED totals of every issue, oldest first; a repeated incident counts once, in the
+    issue first reporting it (``incidents.py``)."""
+    book = ledger(project.issues)
+    return tuple(IssueFigures(i, totals(book.counted_in(i))) for i in project.issues)
 
 
 def _difference(now: Count, before: Count) -> str:
@@ -134,15 +137,16 @@ def change_from_previous(project: Project, issue: Issue) -> Change | None:
 
 
 def governorate_histories(project: Project) -> tuple[GovernorateHistory, ...]:
-    """Each governorate that has incidents, with its rows and weekly series, by name."""
+    """Each governorate that has incidents, with its rows and weekly series, by name; each
+    incident once (``incidents.py``)."""
+    book = ledger(project.issues)
     rows: dict[str, list[tuple[Issue, Incident]]] = {}
-    for issue in project.issues:
-        for incident in issue.ied.incidents:
-            rows.setdefault(incident.province, []).append((issue, incident))
+    for row in book.counted:
+        rows.setdefault(row.incident.province, []).append((row.issue, row.incident))
     histories = []
     for name in sorted(rows):
         weekly = tuple(
-            IssueFigures(i, totals([x for x in i.ied.incidents if x.province == name]))
+            IssueFigures(i, totals([x for x in book.counted_in(i) if x.province == name]))
             for i in project.issues
         )
         histories.append(GovernorateHistory(name, slug(name), tuple(rows[name]), weekly))
