@@ -73,6 +73,11 @@ def by_governorate(
     return tuple(GovernorateTotals(name, totals(rows)) for name, rows in ordered)
 
 
+def days(issue: Issue) -> int:
+    """How many days the issue covers, both ends included: 7, 8, 14 or 15 in the monitor."""
+    return (issue.period.end - issue.period.start).days + 1
+
+
 def format_date(day: dt.date, fmt: str) -> str:
     """Format a date with strftime, without depending on the platform's ``%-d`` support."""
     return day.strftime(fmt.replace("%-d", str(day.day)).replace("%-m", str(day.month)))

@@ -10,8 +10,7 @@ import posixpath
 import re
 from collections.abc import Container
 
-from newsletter import markup
-from newsletter.compute import totals
+from newsletter import markup, takeaways
 from newsletter.errors import Problem
 from newsletter.model import Issue
 from newsletter.yamlsource import Document, Loc
@@ -37,42 +36,7 @@ MONTHS = {
     )
 }
 _OPENING = re.compile(r"^\s*On (" + "|".join(MONTHS) + r") (\d{1,2})\b")
-NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ]
-    )
-}
-_NUMBER = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
-_KILLED = re.compile(rf"\bkill(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
-_WOUNDED = re.compile(rf"\b(?:wound|injur)(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
 PLACEHOLDER = "TODO"
-
-
-def _number(text: str) -> int:
-    return int(text) if text.isdigit() else NUMBER_WORDS[text.lower()]
 
 
 def _opening_date(story: str, period_end: dt.date) -> tuple[str, dt.date] | None:
@@ -147,7 +111,10 @@ def lint_issue(
                         ("takeaway", "summary"), "the takeaway is still a placeholder", "warning"
                     )
                 )
-            found += _takeaway_casualties(issue, doc, section.takeaway.summary)
+            found += [
+                doc.problem(("takeaway", "summary"), message, "warning")
+                for message in takeaways.mismatches(issue, section.takeaway.summary)
+            ]
             found += _markup(doc, ("takeaway", "summary"), section.takeaway.summary, issue, files)
     raw_rows = ied.data.get("incidents") if isinstance(ied.data, dict) else None
     seen: dict[str, int] = {}
@@ -183,32 +150,4 @@ def lint_issue(
                 )
             )
         seen.setdefault(key, index)
-    return found
-
-
-def _takeaway_casualties(issue: Issue, doc: Document, summary: str) -> list[Problem]:
-    """Compare a takeaway's IED casualty figures with the table's totals, quoting both."""
-    found: list[Problem] = []
-    table = totals(issue.ied.incidents)
-    for sentence in re.split(r"(?<=[.!?])\s+", summary):
-        if not re.search(r"\bIEDs?\b", sentence):
-            continue
-        killed = _KILLED.search(sentence)
-        wounded = _WOUNDED.search(sentence)
-        deaths, injuries = table.deaths, table.injuries
-        differs = (
-            killed is not None and (not deaths.exact or _number(killed[1]) != deaths.low)
-        ) or (wounded is not None and (not injuries.exact or _number(wounded[1]) != injuries.low))
-        matches = [m for m in (killed, wounded) if m is not None]
-        if differs and matches:
-            quote = sentence[min(m.start() for m in matches) : max(m.end() for m in matches)]
-            found.append(
-                doc.problem(
-                    ("takeaway", "summary"),
-                    f'the takeaway says "{quote}", but the IED table totals '
-                    f"{table.deaths} killed and {table.injuries} injured; confirm the takeaway "
-                    "counts more than the table (a grenade, say) or correct it",
-                    "warning",
-                )
-            )
     return found

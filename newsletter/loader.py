@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from newsletter.contentfs import Listing, walk
 from newsletter.errors import ContentError, Problem, display_path
+from newsletter.incidents import archive_problems
 from newsletter.lint import lint_issue
 from newsletter.model import (
     IedTable,
@@ -187,7 +188,8 @@ def load_issue(
     failed = any(p.severity == "error" for p in problems[before:])
     if failed or meta is None or ied is None or meta_doc is None or ied_doc is None:
         return None
-    issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied)
+    rows_at = tuple(ied_doc.position(("incidents", i)) for i in range(len(ied.incidents)))
+    issue = Issue(id=folder.name, meta=meta, sections=tuple(entries), ied=ied, rows_at=rows_at)
     problems.extend(lint_issue(issue, meta_doc, ied_doc, section_docs, files.files))
     if check_places is not None:
         problems.extend(check_places(issue, ied_doc))
@@ -288,6 +290,7 @@ def load_project(
         if issue is not None:
             issues.append(issue)
     _check_numbers(issues, content_dir, problems)
+    problems.extend(archive_problems(content_dir, issues))  # ids and rows across issues
     names = {i.id for i in issues} | {str(i.number) for i in issues}
     for name in only:
         if name not in names and not any(f.name == name for f in folders):

@@ -256,6 +256,14 @@ class Period(Strict):
     end: IsoDate
 
 
+class Correction(Strict):
+    """A correction to a published issue: when, what changed and why."""
+
+    date: IsoDate
+    change: Text
+    reason: Text
+
+
 class IssueMeta(Strict):
     """An issue's own file: ``content/issues/<id>/issue.yaml``."""
 
@@ -263,6 +271,7 @@ class IssueMeta(Strict):
     period: Period
     published: IsoDate | None = None
     sections: Annotated[list[Slug], Field(min_length=1)]
+    corrections: list[Correction] = []
 
 
 class Takeaway(Strict):
@@ -281,11 +290,16 @@ class Section(Strict):
 
 
 IncidentType = Literal["IED", "VBIED", "suicide"]
+IncidentId = Annotated[
+    str,
+    _pattern(SLUG.pattern, "an id of lowercase letters, digits and dashes like 328-20211106-hit"),
+]
 
 
 class Incident(Strict):
-    """One row of the IED table."""
+    """One row of the IED table; ``id`` pins the row's id (see ``incidents.py``)."""
 
+    id: IncidentId | None = None
     date: IsoDate
     location: Text | None = None
     province: Governorate
@@ -323,6 +337,8 @@ class Issue(BaseModel):
     meta: IssueMeta
     sections: tuple[SectionEntry, ...]
     ied: IedTable
+    # (line, column) of each IED row in ied.yaml, for messages that name rows across issues.
+    rows_at: tuple[tuple[int, int], ...] = ()
 
     @property
     def number(self) -> int:

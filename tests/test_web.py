@@ -85,9 +85,15 @@ def test_sitemap_lists_every_page(archive: Path) -> None:
 
 def test_data_downloads(sample: SampleBuild, archive: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((sample.issue_dir / "incidents.csv").read_text())))
-    assert [r["id"] for r in rows] == ["328-1", "328-2", "328-3", "328-4", "328-5"]
+    assert [r["id"] for r in rows] == [
+        "328-20211106-jurf-al-sakhr",
+        "328-20211106-ghammas-district",
+        "328-20211106-hammam-al-alil",
+        "328-20211108-turkalan-subdistrict",
+        "328-20211108-diwaniyah",
+    ]
     assert rows[3] == {
-        "id": "328-4",
+        "id": "328-20211108-turkalan-subdistrict",
         "issue": "328",
         "issue_id": "2021-11-11",
         "date": "2021-11-08",
@@ -100,6 +106,10 @@ def test_data_downloads(sample: SampleBuild, archive: Path) -> None:
         "injuries_max": "5",
         "lat": "",
         "lon": "",
+        "precision": "governorate",
+        "located_by": "governorate",
+        "place_source": "Kirkuk",
+        "corrected": "",
     }
     everything = json.loads((archive / "data/incidents.json").read_text(encoding="utf-8"))
     per_issue = sum(

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 from newsletter.archive import IssueFigures
+from newsletter.counts import Count, total
 
-WIDTH, PANEL, GAP, LEFT, RIGHT = 640, 90, 26, 44, 12
+WIDTH, PANEL, GAP, LEFT, RIGHT, TOP = 640, 90, 30, 44, 12, 24
+WEEK = 7  # heights are per 7 days: the monitor's issues cover 7, 8, 14 or 15 days
 SERIES = (
     ("incidents", "Incidents", "#1b3a57"),
     ("deaths", "Killed", "#9b1c1c"),
@@ -16,49 +18,82 @@ SERIES = (
 )
 
 
-def _value(point: IssueFigures, key: str) -> tuple[int, int | None]:
+def _count(point: IssueFigures, key: str) -> Count:
     if key == "incidents":
-        return point.totals.incidents, point.totals.incidents
-    count = point.totals.deaths if key == "deaths" else point.totals.injuries
-    return count.low, count.high
+        return Count(point.totals.incidents, point.totals.incidents)
+    return point.totals.deaths if key == "deaths" else point.totals.injuries
+
+
+def _weekly(point: IssueFigures, key: str) -> tuple[float, float | None]:
+    """The issue's count per 7 days, as the interval ``[low, high]``."""
+    count = _count(point, key)
+    scale = WEEK / point.days
+    return count.low * scale, None if count.high is None else count.high * scale
+
+
+def _num(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+
+
+def _peak(values: Sequence[tuple[float, float | None]]) -> str:
+    """The highest rate, saying no more than the counts: ``at least 3.5`` when one is open."""
+    low = max(v[0] for v in values)
+    if any(v[1] is None for v in values):
+        return f"at least {_num(low)}"
+    high = max(v[1] for v in values if v[1] is not None)
+    return _num(low) if _num(high) == _num(low) else f"{_num(low)}-{_num(high)}"
+
+
+def _summary(points: Sequence[IssueFigures]) -> str:
+    """The chart's description: the same totals, in the same words, as the tables."""
+    if not points:
+        return "No issues."
+    first, last = points[0].issue, points[-1].issue
+    noun = "issue" if len(points) == 1 else "issues"
+    text = f"{len(points)} {noun} from {first.period.start} to {last.period.end}."
+    for key, label, _ in SERIES:
+        all_in = total([_count(p, key) for p in points])
+        shown = f"{all_in.low:,}" if key == "incidents" else str(all_in)
+        peak = _peak([_weekly(p, key) for p in points])
+        text += f" {label}: {shown} in all; at the highest, {peak} per {WEEK} days."
+    return text
 
 
 def trend_chart(points: Sequence[IssueFigures], title: str, ident: str = "trend") -> Markup:
     """Three small panels (incidents, killed, injured) over the issues, oldest on the left.
 
-    Ranges are drawn as a bar from low to high with a dot at the low end; an open-ended count
-    (``at least N``) as a dot at N with an arrow up, so the chart never claims more than the rows.
+    Each issue is a point at its period's end date, its height the count per 7 days, so a
+    15-day holiday issue is not read as a busy week. Ranges are drawn as a bar from low to high
+    with a dot at the low end; an open-ended count (``at least N``) as a dot at N with an arrow
+    up, so the chart never claims more than the rows.
     """
-    count = len(points)
-    height = len(SERIES) * (PANEL + GAP) + 24
-    step = (WIDTH - LEFT - RIGHT) / max(count - 1, 1)
+    height = TOP + len(SERIES) * (PANEL + GAP) - GAP + 24
     parts: list[str] = []
-    first = points[0].issue if points else None
-    last = points[-1].issue if points else None
-    summary = (
-        f"{count} issues from {first.period.start} to {last.period.end}."
-        if first and last
-        else "No issues."
-    )
+    ends = [p.issue.period.end.toordinal() for p in points]
+    span = (ends[-1] - ends[0]) if points else 0
+
+    def place(end: int) -> float:
+        if span == 0:  # one issue, or all on one day: the middle
+            return (LEFT + WIDTH - RIGHT) / 2
+        return LEFT + (WIDTH - LEFT - RIGHT) * (end - ends[0]) / span
+
     for index, (key, label, colour) in enumerate(SERIES):
-        top = index * (PANEL + GAP) + 14
-        values = [_value(p, key) for p in points]
+        top = TOP + index * (PANEL + GAP)
+        values = [_weekly(p, key) for p in points]
         peak = max([v[1] if v[1] is not None else v[0] for v in values] + [1])
-        total_low = sum(v[0] for v in values)
-        summary += f" {label}: {total_low}{'+' if any(v[1] is None for v in values) else ''}"
-        summary += f" in all, at most {peak} in one week."
+        # The label sits above the panel, right of the axis figures, so the two never meet.
         parts.append(
-            f'<text x="0" y="{top - 2}" class="label">{label} per week (max {peak})</text>'
+            f'<text x="{LEFT}" y="{top - 8}" class="label">{label} per {WEEK} days</text>'
             f'<line x1="{LEFT}" y1="{top + PANEL}" x2="{WIDTH - RIGHT}" y2="{top + PANEL}" '
             f'stroke="#999" stroke-width="1"/>'
             f'<text x="{LEFT - 6}" y="{top + PANEL}" text-anchor="end" class="tick">0</text>'
-            f'<text x="{LEFT - 6}" y="{top + 8}" text-anchor="end" class="tick">{peak}</text>'
+            f'<text x="{LEFT - 6}" y="{top + 8}" text-anchor="end" class="tick">{_num(peak)}</text>'
         )
         coords = []
-        for i, (low, high) in enumerate(values):
-            x = LEFT + i * step if count > 1 else (LEFT + WIDTH - RIGHT) / 2
+        for end, (low, high) in zip(ends, values, strict=True):
+            x = place(end)
             y_low = top + PANEL - PANEL * low / peak
-            coords.append(f"{x:.1f},{y_low:.1f}")
+            coords.append((x, y_low))
             if high is None:
                 parts.append(f'<path d="M{x:.1f} {y_low - 3:.1f} l-3 4 h6 z" fill="{colour}"/>')
             elif high > low:
@@ -68,24 +103,30 @@ def trend_chart(points: Sequence[IssueFigures], title: str, ident: str = "trend"
                     f'stroke="{colour}" stroke-width="3" opacity="0.4"/>'
                 )
         if len(coords) > 1:
+            line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
             parts.append(
-                f'<polyline points="{" ".join(coords)}" fill="none" stroke="{colour}" '
-                f'stroke-width="1.5"/>'
+                f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="1.5"/>'
             )
-        for point in coords:
-            cx, cy = point.split(",")
-            parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.2" fill="{colour}"/>')
-    if first and last:
-        parts.append(
-            f'<text x="{LEFT}" y="{height - 4}" class="tick">{first.period.end}</text>'
-            f'<text x="{WIDTH - RIGHT}" y="{height - 4}" text-anchor="end" class="tick">'
-            f"{last.period.end}</text>"
-        )
+        for x, y in coords:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2" fill="{colour}"/>')
+    if points:
+        first, last = points[0].issue.period.end, points[-1].issue.period.end
+        if span == 0:
+            parts.append(
+                f'<text x="{place(ends[0]):.1f}" y="{height - 4}" text-anchor="middle" '
+                f'class="tick">{first}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{LEFT}" y="{height - 4}" class="tick">{first}</text>'
+                f'<text x="{WIDTH - RIGHT}" y="{height - 4}" text-anchor="end" class="tick">'
+                f"{last}</text>"
+            )
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
         f'class="trend" role="img" aria-labelledby="{ident}-title {ident}-desc">'
         f'<title id="{ident}-title">{escape(title)}</title>'
-        f'<desc id="{ident}-desc">{escape(summary)}</desc>'
+        f'<desc id="{ident}-desc">{escape(_summary(points))}</desc>'
         f"<style>.label{{font:bold 13px Arial,sans-serif;fill:#1a1a1a}}"
         f".tick{{font:11px Arial,sans-serif;fill:#444}}</style>" + "".join(parts) + "</svg>"
     )

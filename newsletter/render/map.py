@@ -394,13 +394,22 @@ def _gazetteer_at(stamp: tuple[str, int, int], content_dir: Path) -> tuple[Index
     return load_gazetteer(content_dir)
 
 
-def issue_map(project: Project, issue: Issue) -> MapFigure | None:
-    """The map of one issue, with the project's gazetteer (already checked at load)."""
+def _project_gazetteer(project: Project) -> Index:
     gazetteer, problems = _gazetteer(project.content_dir)
     errors = [p for p in problems if p.severity == "error"]
     if errors:  # the file changed since it was loaded
         raise ContentError(errors)
-    return build_map(issue, gazetteer)
+    return gazetteer
+
+
+def issue_map(project: Project, issue: Issue) -> MapFigure | None:
+    """The map of one issue, with the project's gazetteer (already checked at load)."""
+    return build_map(issue, _project_gazetteer(project))
+
+
+def issue_places(project: Project, issue: Issue) -> tuple[Located, ...]:
+    """Where the map places each IED row of an issue (a point, or only its governorate)."""
+    return resolve(issue, _project_gazetteer(project))
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from typing import Any
 
 from newsletter import paths
 from newsletter.archive import change_from_previous, governorate_histories, series
-from newsletter.compute import format_date, period_text, summarise
+from newsletter.compute import format_date, period_text, summarise, totals
+from newsletter.incidents import Ledger, issue_rows, ledger
 from newsletter.loader import Project
 from newsletter.model import Issue
 from newsletter.render.chart import trend_chart
 from newsletter.render.context import issue_context
-from newsletter.render.data import incident_rows, to_csv, to_json
+from newsletter.render.data import correction_rows, incident_rows, to_csv, to_json
+from newsletter.render.map import issue_places
 from newsletter.render.search import search_year
 from newsletter.theme import Theme
 
@@ -29,6 +31,12 @@ def _headlines(issue: Issue) -> str:
 
 def _stamp(issue: Issue) -> str:
     day = issue.meta.published or issue.period.end
+    return dt.datetime.combine(day, dt.time(12), dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def _updated(issue: Issue) -> str:
+    """When the issue last changed: its publication, or its latest correction."""
+    day = max([issue.meta.published or issue.period.end, *(c.date for c in issue.meta.corrections)])
     return dt.datetime.combine(day, dt.time(12), dt.UTC).isoformat().replace("+00:00", "Z")
 
 
@@ -60,20 +68,29 @@ def _page_context(project: Project, canonical: str, description: str) -> dict[st
     }
 
 
-def render_index(theme: Theme, project: Project) -> str:
-    """Render the index of issues, newest first, grouped by year, with the trend chart."""
+def render_index(theme: Theme, project: Project, book: Ledger | None = None) -> str:
+    """Render the index of issues, newest first, grouped by year, with the trend chart; each
+    incident counted once, in the issue first reporting it."""
     pub = project.publication
+    book = book or ledger(project.issues)
     entries = [
-        {"issue": i, "period": period_text(i, pub), "ied": summarise(i, pub)}
+        {
+            "issue": i,
+            "period": period_text(i, pub),
+            "ied": summarise(i, pub),
+            "counted": totals(book.counted_in(i)),
+            "repeats": book.repeats_in(i),
+        }
         for i in project.issues
     ]
     chart = trend_chart(
-        series(project), f"IED incidents, killed and injured per issue, {pub.short_name}"
+        series(project), f"IED incidents, killed and injured per 7 days, {pub.short_name}"
     )
     return theme.render(
         "web/index.html",
         entries=entries,
         chart=chart,
+        repeats=book.repeats,
         **_page_context(project, pub.site_url, f"Every issue of the {pub.title}."),
     )
 
@@ -81,7 +98,7 @@ def render_index(theme: Theme, project: Project) -> str:
 def issue_files(theme: Theme, project: Project, issue: Issue) -> dict[str, str]:
     """One issue's web page and data downloads, by site path."""
     folder = paths.issue_dir(issue)
-    rows = incident_rows([issue])
+    rows = incident_rows(issue_rows(issue), lambda i: issue_places(project, i))
     return {
         folder + "index.html": render_issue_page(theme, web_context(project, issue)),
         folder + "incidents.csv": to_csv(rows),
@@ -97,14 +114,16 @@ def render_archive(
     ``page_names`` are the issue pages' site paths, for the sitemap."""
     pub = project.publication
     files: dict[str, str | bytes] = {}
-    files["index.html"] = render_index(theme, project)
+    book = ledger(project.issues)
+    files["index.html"] = render_index(theme, project, book)
     histories = governorate_histories(project)
     for history in histories:
         files[f"governorates/{history.slug}.html"] = theme.render(
             "web/governorate.html",
             history=history,
+            repeats=[r for r in book.repeats if r.row.incident.province == history.name],
             count=len(project.issues),
-            chart=trend_chart(history.series, f"IED incidents in {history.name} per issue"),
+            chart=trend_chart(history.series, f"IED incidents in {history.name} per 7 days"),
             **_page_context(
                 project,
                 f"{pub.site_url}governorates/{history.slug}.html",
@@ -116,12 +135,15 @@ def render_archive(
         histories=histories,
         **_page_context(project, f"{pub.site_url}governorates/", "IED incidents by governorate."),
     )
-    everything = incident_rows(project.issues)
+    everything = incident_rows(book.counted, lambda i: issue_places(project, i))
     files["data/incidents.csv"] = to_csv(everything)
     files["data/incidents.json"] = to_json(everything)
+    files["data/corrections.json"] = to_json(correction_rows(project.issues))
     files["data/index.html"] = theme.render(
         "web/data.html",
         issues=project.issues,
+        repeats=book.repeats,
+        corrected=[i for i in project.issues if i.meta.corrections],
         **_page_context(project, f"{pub.site_url}data/", "Every IED incident, as CSV and JSON."),
     )
     files["search.html"] = theme.render(
@@ -153,19 +175,20 @@ def render_feed(
             {
                 "title": context["title"],
                 "url": context["issue_url"],
-                "updated": _stamp(issue),
+                "published": _stamp(issue),
+                "updated": _updated(issue),
                 "summary": _headlines(issue),
                 "html": html,
             }
         )
-    updated = entries[0]["updated"] if entries else "1970-01-01T00:00:00Z"
+    updated = max((e["updated"] for e in entries), default="1970-01-01T00:00:00Z")
     return theme.render("web/atom.xml", pub=project.publication, entries=entries, updated=updated)
 
 
 def render_sitemap(theme: Theme, project: Project, files: Iterable[str]) -> str:
     """The sitemap: every HTML page, with the issue pages' dates."""
     pub = project.publication
-    dates = {paths.issue_dir(i) + "index.html": _stamp(i)[:10] for i in project.issues}
+    dates = {paths.issue_dir(i) + "index.html": _updated(i)[:10] for i in project.issues}
     urls = []
     for name in sorted(files):
         if name.endswith(".html"):
