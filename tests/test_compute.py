@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import CONTENT
 
-from newsletter.compute import period_text, summarise
+from newsletter.compute import summarise
+from newsletter.headers import period_text
 from newsletter.loader import load_project
 
 
@@ -17,7 +18,7 @@ def test_sample_totals_breakdown_and_caption() -> None:
         "3",
         "7",
     )
-    assert summary.caption == "Casualties Due To IEDs from November 4, 2021 - November 11, 2021"
+    assert summary.caption == "Casualties Due To IEDs from November 4, 2021 – November 11, 2021"
     assert [(g.governorate, g.totals.incidents) for g in summary.by_governorate] == [
         ("Diwaniyah", 2),
         ("Babylon", 1),
@@ -26,4 +27,4 @@ def test_sample_totals_breakdown_and_caption() -> None:
     ]
     kirkuk = next(g for g in summary.by_governorate if g.governorate == "Kirkuk")
     assert kirkuk.totals.phrase() == "1 incident, 2 killed, 5 injured"
-    assert period_text(issue, project.publication) == "November 4 - 11, 2021"
+    assert period_text(issue, project.publication) == "November 4 – 11, 2021"

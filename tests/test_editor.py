@@ -55,7 +55,7 @@ def test_new_two_week_issue_and_never_overwrites(project: Path) -> None:
     assert output == f"error: {project}/issues/2021-11-25 already exists; nothing was created\n"
     code, output = invoke("new", "--content", str(project), "--start", "2021-13-01")
     assert code == 2
-    assert 'expected a date like 2021-11-18; got "2021-13-01"' in output
+    assert '"2021-13-01" is not a real date: month must be in 1..12' in output
 
 
 def test_check_json_and_strict(project: Path) -> None:

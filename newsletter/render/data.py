@@ -34,7 +34,7 @@ def incident_rows(issues: Iterable[Issue]) -> list[dict[str, Any]]:
         for number, incident in enumerate(issue.ied.incidents, start=1):
             rows.append(
                 {
-                    "id": f"{issue.number}-{number}",
+                    "id": f"{issue.ref}-{number}",
                     "issue": issue.number,
                     "issue_id": issue.id,
                     "date": incident.date.isoformat(),

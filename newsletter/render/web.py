@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newsletter import paths
+from newsletter import headers, paths
 from newsletter.archive import change_from_previous, governorate_histories, series
-from newsletter.compute import format_date, period_text, summarise
+from newsletter.compute import format_date, summarise
 from newsletter.loader import Project
 from newsletter.model import Issue
 from newsletter.render.chart import trend_chart
@@ -57,6 +57,7 @@ def _page_context(project: Project, canonical: str, description: str) -> dict[st
         "canonical": canonical,
         "description": description,
         "table_date": lambda day: format_date(day, pub.date_formats.table),
+        "label": lambda issue: headers.label(issue, pub),
     }
 
 
@@ -64,7 +65,7 @@ def render_index(theme: Theme, project: Project) -> str:
     """Render the index of issues, newest first, grouped by year, with the trend chart."""
     pub = project.publication
     entries = [
-        {"issue": i, "period": period_text(i, pub), "ied": summarise(i, pub)}
+        {"issue": i, "title": headers.title(i, pub), "ied": summarise(i, pub)}
         for i in project.issues
     ]
     chart = trend_chart(
