@@ -30,18 +30,21 @@ def shared_days(previous: Period, period: Period) -> int:
 
 
 def infer_cadence(issues: Sequence[Issue]) -> Cadence:
-    """The cadence the latest issues mostly ran at (ties: the most recent); 8 days sharing one
+    """The cadence the latest issues mostly ran at (ties: the shorter); 8 days sharing one
     when there are too few issues to tell."""
     steps: list[tuple[int, int]] = []
     for previous, issue in itertools.pairwise(issues[-INFER_FROM - 1 :]):
         days, overlap = length(issue.period), shared_days(previous.period, issue.period)
-        if 0 <= overlap < days:
+        # A regular issue shares at most its first day with the last one; more is a mistake
+        # that ``check`` should report, not a cadence to learn.
+        if overlap in (0, 1) and overlap < days:
             steps.append((days, overlap))
     if not steps:
         return Cadence()
     counts = Counter(steps)
     best = max(counts.values())
-    days, overlap = next(s for s in reversed(steps) if counts[s] == best)
+    # On a tie the shorter period wins: the irregular issues are the long holiday ones.
+    days, overlap = min(s for s in counts if counts[s] == best)
     return Cadence(days=days, overlap=overlap)
 
 
