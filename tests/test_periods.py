@@ -112,7 +112,11 @@ HOLIDAY = [  # an 8-day cadence, then 15 days over the holidays
         # The last issue had no number: the next takes the one after the highest.
         ([*EIGHT_DAY, ("2021-11-11", "2021-11-18", None)], (), "Created issue 329"),
         # Renumbered: the latest issue is 330, but 331 is taken.
-        ([("2021-11-04", "2021-11-11", 331), ("2021-11-11", "2021-11-18", 330)], (), "Created issue 332"),
+        (
+            [("2021-11-04", "2021-11-11", 331), ("2021-11-11", "2021-11-18", 330)],
+            (),
+            "Created issue 332",
+        ),
     ],
     ids=["7-day", "8-day", "after-holiday", "end-alone", "start-alone", "no-number", "renumbered"],
 )
