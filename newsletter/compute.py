@@ -83,7 +83,8 @@ def caption(issue: Issue, publication: Publication) -> str:
     fmt = publication.date_formats.long
     start = format_date(issue.period.start, fmt)
     end = format_date(issue.period.end, fmt)
-    return f"Casualties Due To IEDs from {start}{publication.headers.dash}{end}"
+    # As the monitor prints it (tests/fixtures/ishm-328.txt): a hyphen, not the headers' dash.
+    return f"Casualties Due To IEDs from {start} - {end}"
 
 
 def summarise(issue: Issue, publication: Publication) -> IedSummary:
