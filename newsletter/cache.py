@@ -17,10 +17,9 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,10 +31,11 @@ if TYPE_CHECKING:  # only for annotations: this module stays free of heavy impor
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = ".newsletter"  # inside the output folder; deleting the output resets the cache
+# Both live in the build's generation (see ``generations.py``), so they change with its files
+# in one step; deleting the output folder resets the cache.
 MANIFEST = "manifest.json"
-ISSUES = "issues.pickle"
-SCHEMA = 2
+ISSUES = "issues.json"
+SCHEMA = 3
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -178,9 +178,11 @@ class Manifest:
         )
 
 
-def read_manifest(output_dir: Path) -> Manifest:
-    """The manifest of the last build into ``output_dir``, or an empty one."""
-    path = output_dir / CACHE_DIR / MANIFEST
+def read_manifest(generation: Path | None) -> Manifest:
+    """The manifest of the generation in force, or an empty one."""
+    if generation is None:
+        return Manifest()
+    path = generation / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("schema") != SCHEMA:
@@ -213,21 +215,42 @@ def fingerprint(inputs: Inputs, *settings: str) -> str:
     )
 
 
-def load_issue_cache(output_dir: Path) -> dict[str, Any]:
+@cache
+def _issue_cache_type() -> Any:
+    """The issue cache file: ``[schema, tool, {folder: [key, issue or null, problems]}]``."""
+    # pydantic and the model are imported only by a build that loads content.
+    from pydantic import TypeAdapter
+
+    from newsletter.errors import Problem
+    from newsletter.model import Issue
+
+    return TypeAdapter(tuple[int, str, dict[str, tuple[str, Issue | None, list[Problem]]]])
+
+
+def load_issue_cache(generation: Path | None, tool: str) -> dict[str, Any]:
     """The loaded issues of the last build, by folder name, each with the key it was loaded
-    under. The file lives in the output folder, which only its owner writes."""
-    path = output_dir / CACHE_DIR / ISSUES
-    try:
-        with path.open("rb") as handle:
-            data = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+    under; empty when the file is missing, unreadable, of another version or invalid.
+
+    The file is data (JSON, validated into the content model), never code: whatever it holds,
+    the worst it can do is be rejected, and then every issue is read again."""
+    if generation is None:
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        schema, made_by, entries = _issue_cache_type().validate_json(
+            (generation / ISSUES).read_bytes()
+        )
+    except (OSError, ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
+        log.info("the issue cache could not be read; every issue is read again")
+        return {}
+    if schema != SCHEMA or made_by != tool:
+        return {}
+    return dict(entries)
 
 
-def dump_issue_cache(entries: Mapping[str, Any]) -> bytes:
-    """The loaded issues as bytes for the writer."""
-    return pickle.dumps(dict(entries), protocol=pickle.HIGHEST_PROTOCOL)
+def dump_issue_cache(entries: Mapping[str, Any], tool: str) -> bytes:
+    """The loaded issues as JSON bytes for the writer."""
+    data: bytes = _issue_cache_type().dump_json((SCHEMA, tool, dict(entries)))
+    return data
 
 
 class IssueCache:

@@ -100,6 +100,17 @@ class Runner:
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:  # a write the core did not expect to fail (a full /tmp, say)
+            if self.debug:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            if self.debug:
+                raise
+            click.echo("interrupted; the output holds the last complete build", err=True)
+            sys.exit(130)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,6 +152,12 @@ def _print_warnings(warnings: Any) -> None:
     help="Which editions to build, comma-separated (e.g. web for a quick archive build).",
 )
 @click.option("--web-only", is_flag=True, help="Same as --editions web.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for PDFs and emails [default: one per core; 1: none].",
+)
 @click.pass_obj
 def build(
     run: Runner,
@@ -150,6 +167,7 @@ def build(
     templates_dir: Path | None,
     editions: str,
     web_only: bool,
+    jobs: int | None,
 ) -> None:
     """Build the email, PDF and web editions of ISSUES (ids or numbers; default: all)."""
     from newsletter.commands.build import build as do_build
@@ -163,7 +181,7 @@ def build(
         )
     with _ProgressBar() as progress:
         result = run(
-            lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen, progress)
+            lambda: do_build(content_dir, output_dir, issues, templates_dir, chosen, progress, jobs)
         )
     _print_warnings(result.warnings)
     for note in result.notes:
@@ -257,10 +275,81 @@ def new(run: Runner, content_dir: Path, start: Any, end: Any) -> None:
     click.echo("Fill in the sections and the IED table, then run: newsletter check")
 
 
+def _period(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    start, sep, end = value.partition("..")
+    try:
+        return _date(_ctx, _param, start), _date(_ctx, _param, end) if sep else None
+    except click.BadParameter:
+        pass
+    raise click.BadParameter(f'expected START..END like 2021-11-04..2021-11-11; got "{value}"')
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_content_options
+@click.option("--replace", is_flag=True, help="Replace issues that exist and differ.")
+@click.option("--number", type=click.IntRange(min=1), help="The number, if the source has none.")
+@click.option("--period", callback=_period, help="START..END, if the source has none.")
+@click.option("--dry-run", is_flag=True, help="Read and check the sources; write nothing.")
+@click.pass_obj
+def import_(
+    run: Runner,
+    sources: tuple[Path, ...],
+    content_dir: Path,
+    replace: bool,
+    number: int | None,
+    period: Any,
+    dry_run: bool,
+) -> None:
+    """Import past issues from text exports, saved pages or a WordPress export (WXR).
+
+    Each issue becomes a folder of content/issues/; nothing is written if any source fails.
+    """
+    from newsletter import importers, report
+
+    if period is not None and period[1] is None:
+        raise click.BadParameter("expected START..END", param_hint="--period")
+    try:
+        result = importers.run(sources, content_dir, replace, number, period, dry_run)
+    except ContentError as exc:
+        if run.debug:
+            raise
+        click.echo(report.as_text(list(exc.problems) + list(exc.warnings)), err=True)
+        count = len(exc.problems)
+        click.echo(
+            f"{count} problem{'s' if count != 1 else ''} found; nothing was written.", err=True
+        )
+        sys.exit(1)
+    except NewsletterError as exc:
+        if run.debug:
+            raise
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for finding in result.warnings + result.findings:
+        click.echo(report.located(finding), err=True)
+    verb = "Would import" if result.dry_run else "Imported"
+    click.echo(
+        f"{verb} {len(result.issues)} issue(s) with {result.incidents} incident(s) into "
+        f"{content_dir}: {len(result.created)} new, {len(result.replaced)} replaced, "
+        f"{len(result.unchanged)} unchanged; {len(result.warnings)} warning(s) about the "
+        f"sources, {len(result.findings)} from check."
+    )
+    if any(finding.severity == "error" for finding in result.findings):
+        sys.exit(1)  # written, but `check` refuses it: say so, as `check` would
+
+
 @main.command()
 @click.argument("issue", required=False)
 @_content_options
-@click.option("--port", type=int, default=8000, show_default=True, help="0 picks a free port.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="0 picks a free port.",
+)
 @click.pass_obj
 def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
     """Preview ISSUE (default: the latest) on 127.0.0.1, rebuilt and reloaded on every save."""
@@ -278,6 +367,15 @@ def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
         click.echo("Stopped.")
     finally:
         server.stop()
+
+
+def _check_rate(_ctx: click.Context, _param: click.Parameter, value: float | None) -> float:
+    """A rate is a finite number of messages per second the clock can wait for."""
+    if value is None:
+        return 0.0
+    if not 0.001 <= value <= 10_000:  # also refuses nan, which compares false
+        raise click.BadParameter(f"must be a number from 0.001 to 10000; got {value}")
+    return value
 
 
 @main.command()
@@ -303,7 +401,13 @@ def serve(run: Runner, issue: str | None, content_dir: Path, port: int) -> None:
 @click.option("--test-to", metavar="ADDRESS", help="Send one proof to ADDRESS (not logged).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--report", "show_report", is_flag=True, help="Print sent, failed and pending.")
-@click.option("--rate", type=float, default=0.0, help="At most this many messages per second.")
+@click.option(
+    "--rate",
+    type=float,
+    default=None,
+    callback=_check_rate,
+    help="At most this many messages per second (0.001 to 10000).",
+)
 @click.option("--greeting", default=None, help='A greeting with {name}, e.g. "Dear {name},".')
 @click.pass_obj
 def send(
@@ -335,9 +439,16 @@ def send(
     run(lambda: check_greeting(greeting))
     if show_report:
         found = run(lambda: sending.report(content_dir, issue, state_dir, subscribers_csv))
-        click.echo(f"sent: {found.sent}\nfailed: {found.failed}\npending: {found.pending}")
+        click.echo(f"sent: {found.sent}\nfailed: {found.failed}")
+        if found.unknown:
+            click.echo(f"unknown: {found.unknown}")
+        click.echo(f"pending: {found.pending}")
+        if subscribers_csv is not None:
+            click.echo(f"suppressed: {found.suppressed}")
         for email, detail in found.failures:
             click.echo(f"  failed {email}: {detail}")
+        for email, detail in found.unknowns:
+            click.echo(f"  unknown {email}: {detail}")
         return
     if subscribers_csv is None and not test_to:
         raise click.UsageError("give --subscribers FILE.csv (or --test-to ADDRESS, or --report)")
@@ -354,8 +465,11 @@ def send(
         f"{len(the_plan.suppressed)} suppressed, {len(the_plan.skipped)} skipped"
     )
     if dry_run:
-        click.echo(f"Dry run: {summary}. Nothing was sent. A sample message follows.\n")
-        click.echo(run(lambda: sending.sample(the_plan, greeting)).decode("utf-8", "replace"))
+        click.echo(
+            f"Dry run: {summary}. Nothing was sent. A sample message follows "
+            "(headers, the text part, and the other parts by size).\n"
+        )
+        click.echo(run(lambda: sending.sample(the_plan, greeting)))
         return
     if not the_plan.to_send:
         click.echo(f"Nothing to send: {summary}.")
@@ -366,10 +480,21 @@ def send(
         )
     with click.progressbar(length=len(the_plan.to_send), label="Sending", file=sys.stderr) as bar:
         result = run(lambda: sending.deliver(the_plan, greeting, rate, progress=bar.update))
-    click.echo(f"Sent {result.sent}, failed {len(result.failed)} ({result.retried} retries).")
+    unknown = f", unknown {len(result.unknown)}" if result.unknown else ""
+    click.echo(
+        f"Sent {result.sent}, failed {len(result.failed)}{unknown} ({result.retried} retries)."
+    )
     for email, detail in result.failed:
         click.echo(f"  failed {email}: {detail}", err=True)
-    if result.failed:
+    for email, detail in result.unknown:
+        click.echo(f"  unknown {email}: {detail}", err=True)
+    if result.unknown:
+        click.echo(
+            "The server did not answer for the unknown ones; they may have been delivered. "
+            "The next run sends each once more, with the same Message-ID.",
+            err=True,
+        )
+    if result.failed or result.unknown:
         sys.exit(1)
 
 

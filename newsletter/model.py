@@ -16,6 +16,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     model_validator,
 )
@@ -99,9 +100,11 @@ def _pattern(regex: str, expected: str) -> Any:
     return PlainValidator(check)
 
 
-IsoDate = Annotated[dt.date, PlainValidator(_iso_date)]
+# Serialized as the editors write them, so that a dumped model validates again (the build's
+# issue cache is JSON).
+IsoDate = Annotated[dt.date, PlainValidator(_iso_date), PlainSerializer(dt.date.isoformat)]
 Governorate = Annotated[str, PlainValidator(_governorate)]
-CountField = Annotated[Count, PlainValidator(_count)]
+CountField = Annotated[Count, PlainValidator(_count), PlainSerializer(str)]
 Text = Annotated[str, BeforeValidator(_text)]
 SubjectTemplate = Annotated[
     str, BeforeValidator(_text), AfterValidator(lambda v: check_template(v, SUBJECT_FIELDS))

@@ -2,20 +2,38 @@
 
 The preview builds into a private temporary folder (never into ``output/``), rebuilds when a
 content or template file is saved, and the page reloads itself. A content error is shown in
-the page, with its path and line, while the last good build stays visible below it.
+the page, with its path and line, while the last good build stays visible below it; so is any
+other failure of a rebuild, and the watcher keeps watching.
+
+The server is Starlette on uvicorn (asyncio): an idle connection costs a socket, not a thread,
+and is dropped after a few seconds. Only the built editions are served: never the build cache
+(``.newsletter/``) nor any dot-file, nothing outside the preview's folder, no symlink out of it.
 """
 
 from __future__ import annotations
 
-import functools
-import json
+import asyncio
+import errno
 import logging
+import os
 import shutil
+import socket
 import tempfile
 import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
+from starlette.routing import Route
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from newsletter import paths
 from newsletter.commands.build import build, templates_for
@@ -55,6 +73,9 @@ class Preview:
                 self.error = "\n".join(str(p) for p in exc.problems)
             except NewsletterError as exc:
                 self.error = f"error: {exc}"
+            except Exception as exc:  # any failure: shown in the page, and the preview lives on
+                log.exception("preview build failed")
+                self.error = f"error: the build failed: {type(exc).__name__}: {exc}"
             self.version += 1
             log.info("preview build %d%s", self.version, " failed" if self.error else "")
 
@@ -76,38 +97,95 @@ class Preview:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class _Handler(SimpleHTTPRequestHandler):
-    preview: Preview
+NO_STORE = {"Cache-Control": "no-store"}
 
-    def do_GET(self) -> None:
-        if self.path in ("/", "/index.html"):
-            self._send(self.preview.page().encode("utf-8"), "text/html; charset=utf-8")
-        elif self.path.startswith("/__version"):
-            state = {"version": self.preview.version, "error": self.preview.error}
-            self._send(json.dumps(state).encode("utf-8"), "application/json")
-        else:
-            super().do_GET()
 
-    def _send(self, body: bytes, kind: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def safe_file(root: Path, url_path: str) -> Path | None:
+    """The file a URL path names inside ``root``, or None: never a dot-file or dot-folder,
+    nothing outside ``root``, no symlink; a folder stands for its ``index.html``."""
+    parts = [part for part in url_path.split("/") if part]
+    if any(part.startswith(".") or "\\" in part or "\0" in part for part in parts):
+        return None
+    path = root
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return None
+    if path.is_dir():
+        path = path / "index.html"
+        if path.is_symlink():
+            return None
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    if os.path.commonpath([real, top]) != top or not os.path.isfile(real):
+        return None
+    return path
 
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("preview: " + format, *args)
+
+def create_app(preview: Preview) -> Starlette:
+    """The preview's web app: the page, its build number, and the built editions."""
+
+    async def page(request: Request) -> Response:
+        return HTMLResponse(preview.page(), headers=NO_STORE)
+
+    async def version(request: Request) -> Response:
+        return JSONResponse({"version": preview.version, "error": preview.error}, headers=NO_STORE)
+
+    async def files(request: Request) -> Response:
+        found = safe_file(preview.folder, request.url.path)
+        if found is None:
+            return PlainTextResponse("Not found", status_code=404)
+        return FileResponse(found, headers=NO_STORE)
+
+    routes = [
+        Route("/", page),
+        Route("/index.html", page),
+        Route("/__version", version),
+        Route("/{path:path}", files),
+    ]
+    return Starlette(routes=routes)
+
+
+class _IdleTimeout(H11Protocol):
+    """uvicorn's h11 protocol, also closing a connection that never sends a request (uvicorn
+    times out only the idle time after a response)."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """Arm the keep-alive timer at once: the first bytes received disarm it."""
+        super().connection_made(transport)
+        self.timeout_keep_alive_task = self.loop.call_later(
+            self.timeout_keep_alive, self.timeout_keep_alive_handler
+        )
+
+
+def _listen(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise NewsletterError(
+                f"port {port} is already in use; stop what uses it or pick another with --port"
+            ) from None
+        raise NewsletterError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror}") from None
+    sock.listen(128)
+    return sock
 
 
 class PreviewServer:
     """The preview's HTTP server and its file watcher, started and stopped together."""
 
     def __init__(self, content_dir: Path, port: int = 8000, issue: str | None = None) -> None:
+        self.socket = _listen(port)
         self.preview = Preview(content_dir, issue)
-        handler = type("Handler", (_Handler,), {"preview": self.preview})
-        bound = functools.partial(handler, directory=str(self.preview.folder))
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), bound)
+        config = uvicorn.Config(
+            create_app(self.preview),
+            log_level="warning",
+            lifespan="off",
+            http=_IdleTimeout,
+            timeout_keep_alive=5,  # a connection idle for 5 s is closed
+        )
+        self.server = uvicorn.Server(config)
         self._stop = threading.Event()
         self._watching = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -115,28 +193,40 @@ class PreviewServer:
     @property
     def url(self) -> str:
         """Where the preview is served."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}/"
+        return f"http://127.0.0.1:{self.socket.getsockname()[1]}/"
 
     def _watch(self) -> None:
         from watchfiles import watch
 
-        watched = [self.preview.content_dir]
-        templates = templates_for(self.preview.content_dir)
-        if templates.is_dir():
-            watched.append(templates)
-        # yield_on_timeout: the first (empty) yield tells start() that watching has begun, so
-        # a save made right after start() is never missed.
-        for changes in watch(
-            *watched, stop_event=self._stop, debounce=200, rust_timeout=300, yield_on_timeout=True
-        ):
-            self._watching.set()
-            if changes:
-                self.preview.rebuild()
+        while not self._stop.is_set():
+            watched = [self.preview.content_dir]
+            templates = templates_for(self.preview.content_dir)
+            if templates.is_dir():
+                watched.append(templates)
+            try:
+                # yield_on_timeout: the first (empty) yield tells start() that watching has
+                # begun, so a save made right after start() is never missed.
+                for changes in watch(
+                    *watched,
+                    stop_event=self._stop,
+                    debounce=200,
+                    rust_timeout=300,
+                    yield_on_timeout=True,
+                ):
+                    self._watching.set()
+                    if changes:
+                        self.preview.rebuild()
+            except Exception:  # the watcher must outlive anything: log it, watch again
+                log.exception("preview: watching failed; watching again")
+                self._stop.wait(1)
+
+    def _serve(self) -> None:
+        self.server.run(sockets=[self.socket])
 
     def start(self) -> None:
         """Build once, then serve and watch in background threads."""
         self.preview.rebuild()
-        for target in (self.server.serve_forever, self._watch):
+        for target in (self._serve, self._watch):
             thread = threading.Thread(target=target, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -145,8 +235,8 @@ class PreviewServer:
     def stop(self) -> None:
         """Stop serving and watching, and remove the preview's files."""
         self._stop.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.should_exit = True
         for thread in self._threads:
             thread.join(timeout=5)
+        self.socket.close()
         self.preview.close()

@@ -1,7 +1,8 @@
-"""The one module that writes files. Everything is gathered first, then written atomically."""
+"""The one module that writes a build's files, into a generation that is switched in at once."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -10,98 +11,102 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from newsletter.errors import OutputError
+from newsletter.errors import OutputError, display_path
 
 log = logging.getLogger(__name__)
 
 
-STAGING = ".newsletter/staging"
+RESERVED = ("manifest.json", "issues.json")  # the generation's own records, beside site/
 
 
 @dataclass
 class Output:
-    """The files of one build under one output folder, keyed by their relative path.
+    """The files of one build, written into its own generation (see ``generations.py``).
 
-    ``add`` stages a file's new bytes in a private folder inside the output (so a large build
-    never holds every PDF in memory); ``keep`` carries a file from the last build unchanged.
-    Nothing visible changes until ``commit``, which moves the staged files into place and
-    removes the files of the last build that this one no longer makes. A build that fails
-    calls ``discard`` and leaves the previous output as it was.
+    ``root`` is a fresh folder that nobody reads until the build switches to it, so a file is
+    written there directly, with no temporary file and rename of its own. ``add`` writes a
+    file's new bytes; a file whose bytes did not change, and every file ``keep`` carries over,
+    is hard-linked from ``previous`` (the generation in force), so it keeps its date and costs
+    no space. A file of ``previous`` is never opened for writing: it is what readers see.
     """
 
     root: Path
+    previous: Path | None = None
     files: dict[str, int] = field(default_factory=dict)  # every output of this build: size
-    staged: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the outputs with new bytes
+    _folders: set[Path] = field(default_factory=set)
 
     def _key(self, relative: str) -> str:
         pure = PurePosixPath(relative)
         if pure.is_absolute() or ".." in pure.parts or not pure.parts:
             raise OutputError(f"refusing to write outside the output folder: {relative}")
         key = pure.as_posix()
+        if key in RESERVED:
+            raise OutputError(f"refusing to write over the build's own record: {key}")
         if key in self.files:
             raise OutputError(f"two outputs want the same path: {key}")
         return key
 
-    def add(self, relative: str, data: str | bytes) -> Path:
-        """Stage ``data`` for ``relative``; refuse paths that escape the root or repeat.
+    def _parent(self, target: Path) -> None:
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
 
-        A file whose bytes are already in place is left alone, so its date does not change.
-        Returns where the bytes are until the commit (the staged file, or the file in place).
+    def add(self, relative: str, data: str | bytes) -> Path:
+        """Write ``data`` for ``relative``; refuse paths that escape the root or repeat.
+
+        Returns where the file is (inside this build's generation).
         """
         key = self._key(relative)
         payload = data.encode("utf-8") if isinstance(data, str) else data
         self.files[key] = len(payload)
         target = self.root / key
         try:
-            same_size = target.is_file() and target.stat().st_size == len(payload)
-            if same_size and target.read_bytes() == payload:
+            self._parent(target)
+            old = None if self.previous is None else self.previous / key
+            if old is not None and _same(old, payload):
+                _link(old, target)
                 return target
-            staged = self.root / STAGING / key
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            staged.write_bytes(payload)
+            with open(target, "xb") as handle:  # "x": this build's own, fresh file
+                handle.write(payload)
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
-        self.staged.append(key)
-        return staged
+            raise _cannot(exc, target) from exc
+        self.changed.append(key)
+        return target
 
-    def keep(self, relative: str) -> None:
-        """Carry ``relative`` from the last build: it is one of this build's files as it is."""
+    def keep(self, relative: str) -> Path:
+        """Carry ``relative`` from the generation in force unchanged; return where it is."""
         key = self._key(relative)
+        target = self.root / key
+        if self.previous is None:
+            raise OutputError(f"cannot keep {key}: there is no earlier build")
         try:
-            self.files[key] = (self.root / key).stat().st_size
+            self._parent(target)
+            _link(self.previous / key, target)
+            self.files[key] = target.stat().st_size
         except OSError as exc:
-            raise OutputError(f"cannot read {self.root / key}: {exc.strerror}") from exc
+            raise _cannot(exc, target) from exc
+        return target
 
-    def commit(self, previous: Iterable[str] = ()) -> list[Path]:
-        """Move every staged file into place, then remove the files of ``previous`` (the last
-        build's outputs) that this build did not make; return the files that changed."""
-        root = self.root.resolve()
-        written: list[Path] = []
+    def record(self, name: str, data: bytes | None) -> None:
+        """Write one of the generation's own records (``RESERVED``); ``None`` carries the
+        previous generation's over."""
+        target = self.root / name
         try:
-            for key in sorted(self.staged):
-                target = root / key
-                if not target.parent.resolve().is_relative_to(root):
-                    raise OutputError(f"refusing to write outside the output folder: {key}")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                # A rename within one file system: readers see the old file or the new one.
-                os.replace(root / STAGING / key, target)
-                written.append(target)
-            for key in sorted(set(previous) - set(self.files)):
-                stale = root / key
-                if stale.resolve().is_relative_to(root) and stale.is_file():
-                    stale.unlink()
-                    written.append(stale)
-                    _prune(stale.parent, root)
+            if data is not None:
+                target.write_bytes(data)
+            elif self.previous is not None and (self.previous / name).is_file():
+                _link(self.previous / name, target)
         except OSError as exc:
-            raise OutputError(f"cannot write {exc.filename}: {exc.strerror}") from exc
-        finally:
-            self.discard()
+            raise _cannot(exc, target) from exc
+
+    def changes(self, folder: Path, previous: Iterable[str] = ()) -> list[Path]:
+        """The files that changed as readers of ``folder`` see them: those with new bytes,
+        and those of ``previous`` (the last build's outputs) that this build did not make."""
+        gone = sorted(set(previous) - set(self.files))
+        written = [folder / key for key in sorted(self.changed)] + [folder / k for k in gone]
         log.info("wrote %d file(s), %d unchanged", len(written), len(self.files) - len(written))
         return written
-
-    def discard(self) -> None:
-        """Drop whatever was staged; the output folder is as it was."""
-        shutil.rmtree(self.root / STAGING, ignore_errors=True)
 
     def stamps(self) -> dict[str, tuple[int, int]]:
         """Size and modification time of every output, as the manifest records them."""
@@ -112,14 +117,28 @@ class Output:
         return out
 
 
-def _prune(folder: Path, root: Path) -> None:
-    """Remove folders left empty by a deleted output, up to the root."""
-    while folder != root and folder.is_relative_to(root):
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+def _same(path: Path, payload: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(payload):
+            return False
+        return path.read_bytes() == payload
+    except OSError:
+        return False
+
+
+def _link(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target``; copy it (with its date) where links fail."""
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+            raise
+        shutil.copy2(source, target)
+
+
+def _cannot(exc: OSError, target: Path) -> OutputError:
+    where = Path(exc.filename) if exc.filename else target
+    return OutputError(f"cannot write {display_path(where)}: {exc.strerror}")
 
 
 def atomic_write(target: Path, data: bytes) -> None:

@@ -191,7 +191,10 @@ def test_unwritable_output_is_a_clear_error(project: Path, tmp_path: Path) -> No
     )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert result.output.splitlines()[-1].startswith(f"error: cannot write {blocker}/")
+    assert result.output.splitlines()[-1] == (
+        f"error: {blocker}/site is in the way of the build: it is not a folder the build made;"
+        " move it away"
+    )
 
 
 YAML_TEXT = st.text(

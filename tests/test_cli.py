@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,13 @@ from newsletter.cli import main
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every file under ``folder``, through the links ``site/`` and ``email/`` are."""
+    found = {}
+    for where, _, files in os.walk(folder, followlinks=True):
+        for name in files:
+            path = Path(where, name)
+            found[str(path.relative_to(folder))] = path.read_bytes()
+    return found
 
 
 def test_check_reports_and_exits_1_without_traceback(project: Path) -> None:

@@ -252,3 +252,25 @@ def test_email_image_for_the_message_builder(figure: object) -> None:
     context["map_src"] = image.src
     html = render_email_html(make_theme(), context)
     assert '<img src="cid:map.2021-11-11@newsletter"' in html
+
+
+def test_a_2000_row_table_is_mapped_per_governorate() -> None:
+    rng = random.Random(3)
+    day = dt.date(2021, 11, 6)
+    located = tuple(
+        Located(
+            n,
+            Incident(date=day, location=f"Place {n}", province="Baghdad", deaths=0, injuries=0),
+            "row",
+            (44.38 + rng.uniform(-0.12, 0.12), 33.32 + rng.uniform(-0.1, 0.1)),
+            "the row",
+        )
+        if n % 5
+        else Located(
+            n, Incident(date=day, province="Basra", deaths=0, injuries=0), "governorate", None, ""
+        )
+        for n in range(1, 2001)
+    )
+    svg = render_map_svg(located)
+    assert [m.get("data-row") for m in _markers(svg)] == ["1", "2"]  # Baghdad, Basra
+    assert "Map of 2000 IED incidents: Baghdad 1600, Basra 400" in svg

@@ -94,7 +94,9 @@ def test_thousand_recipients_each_get_exactly_one_copy(
     copies = smtp.box.copies_by_recipient()
     assert len(copies) == 1000 and set(copies.values()) == {1}
     assert all(len(ids) == 1 for ids in smtp.box.ids_by_recipient().values())
-    assert report(light, tmp_path / "state", csv) == "sent: 1000\nfailed: 0\npending: 0\n"
+    assert report(light, tmp_path / "state", csv) == (
+        "sent: 1000\nfailed: 0\npending: 0\nsuppressed: 0\n"
+    )
     # Running again sends nothing: everyone is confirmed.
     code, output = run_send(light, csv, tmp_path / "state")
     assert output.endswith(
@@ -117,16 +119,23 @@ def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     assert smtp.box.copies_by_recipient()["reader3@example.org"] == 1
     assert "reader11@example.org" not in smtp.box.copies_by_recipient()
     assert report(light, tmp_path / "state", csv) == (
-        "sent: 19\nfailed: 1\npending: 0\n  failed reader11@example.org: 550 5.1.1 No such user\n"
+        "sent: 19\nfailed: 1\npending: 0\nsuppressed: 0\n"
+        "  failed reader11@example.org: 550 5.1.1 No such user\n"
     )
 
 
-def test_a_dropped_connection_is_reopened(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+def test_a_connection_dropped_after_data_is_unknown_and_resent_next_run(
+    smtp: SmtpServer, light: Path, tmp_path: Path
+) -> None:
     csv = subscribers(tmp_path, 30)
-    smtp.box.drop_at = {5, 17}
+    smtp.box.drop_at = {5, 17}  # the whole message is in, then the server hangs up
+    code, output = run_send(light, csv, tmp_path / "state")
+    assert code == 1, output
+    assert "Sent 28, failed 0, unknown 2 (0 retries)." in output
+    assert len(smtp.box.copies_by_recipient()) == 28  # never retried within the run
     code, output = run_send(light, csv, tmp_path / "state")
     assert code == 0, output
-    assert "Sent 30, failed 0 (2 retries)." in output
+    assert "Sent 2, failed 0 (0 retries)." in output
     assert set(smtp.box.copies_by_recipient().values()) == {1}
     assert len(smtp.box.copies_by_recipient()) == 30
 
@@ -165,7 +174,7 @@ def test_killed_mid_send_and_run_again(smtp: SmtpServer, light: Path, tmp_path: 
     assert len(by_recipient) == 300  # nobody is missing
     assert all(len(ids) == 1 for ids in by_recipient.values())  # one distinct message each
     assert max(smtp.box.copies_by_recipient().values()) <= 2  # at most the in-flight one twice
-    assert report(light, state, csv) == "sent: 300\nfailed: 0\npending: 0\n"
+    assert report(light, state, csv) == "sent: 300\nfailed: 0\npending: 0\nsuppressed: 0\n"
 
 
 def test_invalid_duplicate_and_suppressed_addresses_are_skipped(
@@ -353,3 +362,53 @@ def test_stops_after_refusals_in_a_row(smtp: SmtpServer, light: Path, tmp_path: 
     assert code == 0, output
     assert "Sent 27, failed 0 (0 retries)." in output
     assert set(smtp.box.copies_by_recipient().values()) == {1}
+
+
+def test_each_proof_has_its_own_message_id(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    args = ["send", "328", "--content", str(light), "--state", str(tmp_path / "state")]
+    for _ in range(2):
+        result = CliRunner().invoke(main, [*args, "--test-to", "editor@example.org"])
+        assert result.exit_code == 0, result.output
+    ids = smtp.box.ids_by_recipient()["editor@example.org"]
+    assert len(ids) == 2  # a corrected proof is not taken for a duplicate of the first
+    code, _ = run_send(light, subscribers(tmp_path, 1, "editor@example.org,Ed\n"), tmp_path / "s")
+    assert code == 0
+    assert len(smtp.box.ids_by_recipient()["editor@example.org"]) == 3
+
+
+def test_date_is_the_time_of_sending(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
+    import datetime as dt
+    import email
+    from email.policy import default
+
+    code, output = run_send(light, subscribers(tmp_path, 1), tmp_path / "state")
+    assert code == 0, output
+    plan = sending.plan(light, "328", None, tmp_path / "state")
+    plan.message = sending.render_message(plan)
+    data = sending.message_for(plan, sending.Subscriber("a@example.org"), SECRET, None)
+    date = email.message_from_bytes(data, policy=default)["Date"].datetime
+    assert abs(date - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+def test_report_counts_suppressed_once_under_their_own_heading(
+    smtp: SmtpServer, light: Path, tmp_path: Path
+) -> None:
+    csv = subscribers(tmp_path, 3)
+    state = tmp_path / "state"
+    code, output = run_send(light, csv, state)
+    assert code == 0, output
+    (state / "suppressed.csv").write_text("email,reason\nREADER1@example.org,unsubscribed\n")
+    assert report(light, state, csv) == "sent: 2\nfailed: 0\npending: 0\nsuppressed: 1\n"
+
+
+def test_dry_run_shows_headers_and_text_not_base64(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSLETTER_SMTP_PORT", "1")
+    code, output = run_send(project, subscribers(tmp_path, 2), tmp_path / "state", "--dry-run")
+    assert code == 0, output
+    assert "\nSubject: ISHM 328: " in output and "\nMessage-ID: <ishm-328." in output
+    assert "Content-Transfer-Encoding: base64" not in output
+    assert max(len(line) for line in output.splitlines()) < 400  # no encoded blobs
+    assert "[application/pdf ishm-328.pdf, " in output
+    assert "[text/html, " in output

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from newsletter import cache
 from newsletter.editions import EDITIONS, default_templates, templates_for
 from newsletter.errors import Problem
+from newsletter.generations import OutputFolder
 
 if TYPE_CHECKING:
     from newsletter.commands.incremental import Progress
@@ -51,7 +52,10 @@ def build(
     progress: Progress | None = None,
     jobs: int | None = None,
 ) -> BuildResult:
-    """Build the named issues (default: all) and the archive; write nothing unless all succeed.
+    """Build the named issues (default: all) and the archive; change nothing unless all succeed.
+
+    The new output is put in force in one step (see ``newsletter.generations``); a second build
+    into the same output folder at the same time refuses with ``OutputError``.
 
     ``jobs`` is the number of worker processes for PDFs and emails (default: one per core;
     1 renders them in this process).
@@ -62,23 +66,30 @@ def build(
     fingerprint = cache.fingerprint(
         inputs, str(content_dir.resolve()), ",".join(editions), "\n".join(only)
     )
-    previous = cache.read_manifest(output_dir)
-    if previous.fingerprint == fingerprint and previous.intact(output_dir):
-        log.info("nothing changed since the last build")
-        return BuildResult(
-            issues=previous.issues,
-            sizes={name: size for name, (size, _) in previous.files.items()},
-            written=[],
-            warnings=tuple(Problem(**w) for w in previous.warnings),
-            seconds=time.perf_counter() - started,
-            notes=previous.notes,
-            unchanged=True,
-        )
-    # Imported only now: the renderers take longer to import than a no-change build takes.
-    from newsletter.commands.incremental import Build
+    with OutputFolder(output_dir) as folder:  # one build at a time; a killed one recovered
+        current = folder.current
+        previous = cache.read_manifest(current)
+        if (
+            previous.fingerprint == fingerprint
+            and current is not None
+            and folder.linked()
+            and previous.intact(current)
+        ):
+            log.info("nothing changed since the last build")
+            return BuildResult(
+                issues=previous.issues,
+                sizes={name: size for name, (size, _) in previous.files.items()},
+                written=[],
+                warnings=tuple(Problem(**w) for w in previous.warnings),
+                seconds=time.perf_counter() - started,
+                notes=previous.notes,
+                unchanged=True,
+            )
+        # Imported only now: the renderers take longer to import than a no-change build takes.
+        from newsletter.commands.incremental import Build
 
-    job = Build(content_dir, output_dir, templates, inputs, previous, editions, progress, jobs)
-    outcome = job.run(only, fingerprint)
+        job = Build(content_dir, folder, templates, inputs, previous, editions, progress, jobs)
+        outcome = job.run(only, fingerprint)
     manifest = outcome.manifest
     return BuildResult(
         issues=manifest.issues,

@@ -26,13 +26,14 @@ from newsletter import cache, paths
 from newsletter.cache import Inputs, Manifest, Unit, digest
 from newsletter.commands.workers import Job, Logged, Workers, render
 from newsletter.errors import Problem
+from newsletter.generations import OutputFolder
 from newsletter.loader import Project, load_project, select
 from newsletter.model import Issue
 from newsletter.render.issue import RenderedIssue
 from newsletter.render.search import BUNDLE, SearchJob, search_year
 from newsletter.render.web import issue_files, render_archive
 from newsletter.theme import Theme, make_theme
-from newsletter.writer import Output, atomic_write
+from newsletter.writer import Output
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Build:
     def __init__(
         self,
         content_dir: Path,
-        output_dir: Path,
+        folder: OutputFolder,
         templates: Path,
         inputs: Inputs,
         previous: Manifest,
@@ -75,7 +76,9 @@ class Build:
         jobs: int | None = None,
     ) -> None:
         self.content_dir = content_dir
-        self.output_dir = output_dir
+        self.folder = folder
+        self.output_dir = folder.root
+        self.current = folder.current  # the generation in force: the last build's files
         self.templates = templates
         self.inputs = inputs
         self.previous = previous
@@ -121,7 +124,8 @@ class Build:
         return (
             unit is not None
             and unit.key == key
-            and self.previous.intact(self.output_dir, unit.files)
+            and self.current is not None
+            and self.previous.intact(self.current, unit.files)
         )
 
     def _keep(self, out: Output, name: str) -> None:
@@ -133,7 +137,7 @@ class Build:
     def _add(
         self, out: Output, name: str, key: str, files: dict[str, bytes | str]
     ) -> dict[str, Path]:
-        """Stage a unit's files; return where each is until the commit."""
+        """Write a unit's files into this build's generation; return where each is."""
         where = {path: out.add(path, data) for path, data in files.items()}
         self.units[name] = Unit(key, sorted(files))
         self.rendered.append(name)
@@ -154,12 +158,14 @@ class Build:
             )
             for folder in self.inputs.issue_digests
         }
+        generation = self.folder.new_generation()
+        out = Output(generation, self.current)
         workers = Workers()
-        if self.jobs > 1:
-            workers.start(min(self.jobs, self._likely_issues()))
-        out = Output(self.output_dir)
         try:
-            memo = cache.IssueCache(cache.load_issue_cache(self.output_dir), keys)
+            if self.jobs > 1:
+                workers.start(min(self.jobs, self._likely_issues()))
+            entries = cache.load_issue_cache(self.current, self.inputs.tool)
+            memo = cache.IssueCache(entries, keys)
             project = load_project(self.content_dir, names, memo)
             theme = make_theme(self.templates)
             self._run(project, theme, select(project, names), out, workers)
@@ -169,22 +175,24 @@ class Build:
                 tool=self.inputs.tool,
                 inputs=dict(self.inputs.files),
                 units=self.units,
+                files=out.stamps(),
                 issues=[i.id for i in select(project, names)],
                 warnings=[asdict(w) for w in project.warnings],
             )
-            written = out.commit(self.previous.files)
+            if memo.changed:
+                live = {k: v for k, v in memo.entries.items() if k in keys}  # deleted: dropped
+                out.record(cache.ISSUES, cache.dump_issue_cache(live, self.inputs.tool))
+            else:
+                out.record(cache.ISSUES, None)  # the last build's, linked
+            # The manifest is part of the generation: it describes exactly the files beside
+            # it, and comes into force with them.
+            out.record(cache.MANIFEST, manifest.to_json().encode("utf-8"))
+            self.folder.switch(generation)
         except BaseException:
-            workers.close()
-            out.discard()
+            workers.close(abort=True)
+            self.folder.discard(generation)
             raise
-        manifest.files = out.stamps()
-        folder = self.output_dir / cache.CACHE_DIR
-        if memo.changed:
-            entries = {k: v for k, v in memo.entries.items() if k in keys}  # deleted: dropped
-            atomic_write(folder / cache.ISSUES, cache.dump_issue_cache(entries))
-        # The manifest goes last: a build cut short leaves the previous one in force, and
-        # its keys only ever describe files older than what is in place.
-        atomic_write(folder / cache.MANIFEST, manifest.to_json().encode("utf-8"))
+        written = out.changes(self.output_dir, self.previous.files)
         return Outcome(manifest, written, project.warnings, self.rendered)
 
     def _likely_issues(self) -> int:
@@ -232,7 +240,7 @@ class Build:
             pdf_path = None
             if todo == ["email"] and attach and "pdf:" + issue.id in self.units:
                 pdf_file = paths.site_file(paths.issue_dir(issue) + paths.pdf_name(pub, issue))
-                pdf_path = str(self.output_dir / pdf_file)  # attach the PDF already built
+                pdf_path = str(out.root / pdf_file)  # attach the PDF already built
             neighbours = project.issues[max(0, position - 1) : position + 2]
             job = Job(
                 self.content_dir,
@@ -270,10 +278,10 @@ class Build:
                 self._tick(done, total)
         while futures:
             for future in as_completed(list(futures)):
-                # Popped, so that the finished PDF and email are freed once staged: holding
+                # Popped, so that the finished PDF and email are freed once written: holding
                 # every result costs half a megabyte an issue.
                 issue, unit_keys = futures.pop(future)
-                rendered, records = future.result()
+                rendered, records = workers.result(future)
                 for name, level, message in records:
                     # Logged here, where the caller's handlers are (a terminal, a test, a file).
                     logging.getLogger(name).log(level, message)
@@ -298,7 +306,7 @@ class Build:
             asked = EDITION_OF.get(kind, "web") in self.editions
             if asked and (kind not in ("pdf", "email") or issue_id in wanted):
                 continue  # this build made it afresh, or decided it is no longer needed
-            if self.previous.intact(self.output_dir, unit.files):
+            if self.current is not None and self.previous.intact(self.current, unit.files):
                 self._keep(out, name)
 
     def _tick(self, done: int, total: int) -> None:
@@ -324,11 +332,11 @@ class Build:
             page = paths.issue_dir(issue) + "index.html"
             if self._clean(name, key):
                 self._keep(out, name)
-                pages.append((page, self.output_dir / paths.site_file(page)))
+                pages.append((page, out.root / paths.site_file(page)))
                 continue
             files = issue_files(theme, project, issue)
             where = self._add(out, name, key, {paths.site_file(p): d for p, d in files.items()})
-            # Pagefind reads the staged file: 520 pages' HTML is not held in memory.
+            # Pagefind reads the written file: 520 pages' HTML is not held in memory.
             pages.append((page, where[paths.site_file(page)]))
         archive_key = digest(base, *(self._issue_key(i.id) for i in project.issues))
         shards = self._search_shards(project, base, pages, page_keys, out)

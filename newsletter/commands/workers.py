@@ -7,12 +7,20 @@ loads its fonts as soon as it starts; its warnings travel back with its result.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from newsletter.errors import RenderError
+from newsletter.generations import release_in_child
 from newsletter.loader import Project
 from newsletter.model import Issue, Publication
 from newsletter.render.issue import RenderedIssue, render_issue
@@ -44,9 +52,22 @@ class Job:
 _THEMES: dict[Path, Theme] = {}
 
 
-def _warm() -> None:
-    """A worker's first act: import the engines and load the fonts while the build process
-    is still loading the content."""
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _warm(parent: int) -> None:
+    """A worker's first act: tie itself to its build, then import the engines and load the
+    fonts while the build process is still loading the content."""
+    # Ctrl-C reaches the whole process group: the build process handles it and stops its
+    # workers, which would otherwise each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A build killed outright (kill -9) takes its workers with it (Linux), and they never
+    # hold the output folder's lock.
+    release_in_child()
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: they end with their queue
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before the line above
+        os._exit(1)
     import cairosvg  # noqa: F401  (imported for its import time only)
 
     warm_up()
@@ -92,6 +113,7 @@ class Workers:
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
         self.count = 0
+        self.processes: list[Any] = []  # multiprocessing.Process of the current pool
 
     def start(self, count: int) -> None:
         """Start ``count`` workers (once)."""
@@ -104,9 +126,15 @@ class Workers:
         # replaces the whole pool between batches instead.)
         self.count = count
         self.pool = ProcessPoolExecutor(
-            count, mp_context=multiprocessing.get_context("fork"), initializer=_warm
+            count,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_warm,
+            initargs=(os.getpid(),),
         )
         self.pool.submit(int)  # the pool forks its workers on the first task
+        # Kept to stop them at once on failure and to say how one died (Python 3.11's pool
+        # has no public way to either).
+        self.processes = list(getattr(self.pool, "_processes", {}).values())
 
     def restart(self) -> None:
         """Replace the workers with fresh ones: WeasyPrint's caches grow with every document
@@ -118,10 +146,43 @@ class Workers:
     def submit(self, job: Job) -> Future[tuple[RenderedIssue, Logged]]:
         """Queue one issue's work; its result comes with the warnings logged doing it."""
         assert self.pool is not None
-        return self.pool.submit(_render_in_worker, job)
+        try:
+            return self.pool.submit(_render_in_worker, job)
+        except BrokenProcessPool:
+            raise RenderError(self._death()) from None
 
-    def close(self) -> None:
-        """Stop the workers (after their tasks, or at once if the build failed)."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+    def result(self, future: Future[tuple[RenderedIssue, Logged]]) -> tuple[RenderedIssue, Logged]:
+        """The result of one task; a worker that died is a one-line error."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            raise RenderError(self._death()) from None
+
+    def _death(self) -> str:
+        for process in self.processes:  # dead, or being stopped by the broken pool
+            process.join(2)
+        signals = [-p.exitcode for p in self.processes if p.exitcode is not None and p.exitcode < 0]
+        # The pool stops the other workers with SIGTERM: the first death is the other signal.
+        signals.sort(key=lambda number: number == signal.SIGTERM)
+        how = "it crashed"
+        if signals:
+            try:
+                how = f"killed by {signal.Signals(signals[0]).name}"
+            except ValueError:
+                how = f"killed by signal {signals[0]}"
+        return f"a worker process rendering PDFs and emails died ({how}); nothing was changed"
+
+    def close(self, abort: bool = False) -> None:
+        """Stop the workers: after their tasks, or at once (``abort``: the build failed)."""
+        if self.pool is None:
+            return
+        if abort:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+            for process in self.processes:
+                if process.exitcode is None:
+                    process.kill()
+            for process in self.processes:
+                process.join(5)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
+        self.processes = []

@@ -6,31 +6,35 @@ import datetime as dt
 import hashlib
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from newsletter import headers
-from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER
+from newsletter import headers as titles
+from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, headers
 from newsletter.model import Issue, Publication
 from newsletter.render.map import InlineImage
 
 
 def domain(publication: Publication) -> str:
     """The publication's domain, from its site URL."""
-    return urlsplit(publication.site_url).hostname or "localhost"
+    host = urlsplit(publication.site_url).hostname or "localhost"
+    try:  # Message-ID and List-Id are ASCII: an internationalised domain goes as Punycode
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "localhost"
 
 
 def message_id(publication: Publication, issue: Issue, recipient: str = "") -> str:
     """A Message-ID that is the same every time for this issue (and recipient, if given)."""
-    local = f"{publication.short_name.lower()}-{issue.ref}.{issue.id}"
+    local = f"{headers.atom(publication.short_name)}-{issue.ref}.{issue.id}"
     if recipient:
         local += "." + hashlib.sha256(recipient.lower().encode("utf-8")).hexdigest()[:24]
     return f"<{local}@{domain(publication)}>"
 
 
 def subject(publication: Publication, issue: Issue, period: str) -> str:
-    """The subject line from the configured format (``period`` is written by ``headers``)."""
-    return headers.subject(issue, publication)
+    """The subject line from the configured format (the period is written by ``headers``)."""
+    return headers.value("Subject", titles.subject(issue, publication))
 
 
 def unsubscribe_base(publication: Publication) -> str:
@@ -43,6 +47,7 @@ def unsubscribe_base(publication: Publication) -> str:
 def unsubscribe_mailto(publication: Publication) -> str:
     """The mailto: unsubscribe address, one-click for clients that use mail."""
     address = publication.email.unsubscribe_mailto or publication.sender.address
+    headers.address("List-Unsubscribe", address)
     return f"mailto:{address}?subject=unsubscribe"
 
 
@@ -57,13 +62,15 @@ def build_message(
 ) -> bytes:
     """Assemble the issue's message: text and HTML alternatives, inline images, the PDF."""
     msg = EmailMessage()
+    # Every value goes through headers, which refuses line breaks and control characters.
     msg["Subject"] = subject(publication, issue, period)
-    msg["From"] = formataddr((publication.sender.name, publication.sender.address))
-    msg["To"] = formataddr((publication.title, publication.sender.address))
+    msg["From"] = headers.mailbox("From", publication.sender.name, publication.sender.address)
+    msg["To"] = headers.mailbox("To", publication.title, publication.sender.address)
     published = issue.meta.published or issue.period.end
     msg["Date"] = format_datetime(dt.datetime.combine(published, dt.time(12), dt.UTC))
     msg["Message-ID"] = message_id(publication, issue)
-    msg["List-Id"] = f"{publication.title} <{publication.short_name.lower()}.{domain(publication)}>"
+    title = headers.value("List-Id", publication.title)
+    msg["List-Id"] = f"{title} <{headers.atom(publication.short_name)}.{domain(publication)}>"
     msg["List-Unsubscribe"] = f"<{UNSUBSCRIBE_PLACEHOLDER}>, <{unsubscribe_mailto(publication)}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     # Quoted-printable keeps every line under SMTP's 998-octet limit, whatever MJML emits.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable
 from typing import Any
 
+from newsletter import csvout
 from newsletter.model import Issue
 
 COLUMNS = (
@@ -53,13 +52,9 @@ def incident_rows(issues: Iterable[Issue]) -> list[dict[str, Any]]:
 
 
 def to_csv(rows: list[dict[str, Any]]) -> str:
-    """CSV with a header; an open-ended maximum (``at least N``) is an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else v for k, v in row.items()})
-    return buffer.getvalue()
+    """CSV with a header; an open-ended maximum (``at least N``) is an empty cell, and no text
+    cell can run as a spreadsheet formula (see ``newsletter/csvout.py``)."""
+    return csvout.to_csv(COLUMNS, rows)
 
 
 def to_json(rows: list[dict[str, Any]]) -> str:

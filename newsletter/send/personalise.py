@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import binascii
+import datetime as dt
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP, default
-from email.utils import formataddr
+from email.utils import format_datetime
 
 from newsletter.fields import fill as fill_fields
-from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill
+from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, fill, headers
 
 HEADERS = SMTP.clone(max_line_length=998)
+
+
+def now() -> dt.datetime:
+    """The time of sending, in UTC, to the second."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def parse(message: bytes) -> EmailMessage:
@@ -23,6 +29,7 @@ def parse(message: bytes) -> EmailMessage:
 
 _TO = "newsletter-recipient@placeholder.invalid"
 _ID = "<newsletter-message-id@placeholder.invalid>"
+_DATE = "Thu, 01 Jan 1970 00:00:00 -0000"  # unique: a real Date is never the epoch, unzoned
 _TEXT = "NEWSLETTERTEXTBODYPLACEHOLDER"
 _HTML = "NEWSLETTERHTMLBODYPLACEHOLDER"
 
@@ -55,10 +62,11 @@ class Template:
                 del part["MIME-Version"]
         base.replace_header("To", _TO)
         base.replace_header("Message-ID", _ID)
+        base.replace_header("Date", _DATE)  # the time of sending, not the issue's date
         listed = " ".join(str(base["List-Unsubscribe"]).split())
         base.replace_header("List-Unsubscribe", listed)
         self.skeleton = base.as_bytes(policy=HEADERS)
-        for hole in (_TO, _ID, _TEXT, _HTML, UNSUBSCRIBE_PLACEHOLDER):
+        for hole in (_TO, _ID, _DATE, _TEXT, _HTML, UNSUBSCRIBE_PLACEHOLDER):
             assert self.skeleton.count(hole.encode("ascii")) == 1, hole
 
     def render(
@@ -69,20 +77,24 @@ class Template:
         unsubscribe: str,
         greeting: str | None,
         subject_prefix: str = "",
+        date: dt.datetime | None = None,
     ) -> bytes:
         """One recipient's message, as bytes ready for SMTP."""
         hello = fill_fields(greeting, {"name": name}) if greeting and name else ""
-        address = formataddr((name, to), charset="utf-8") if name else to
+        # Every per-recipient header value is checked where it is put into the message.
+        address = headers.mailbox("To", name, to).encode("utf-8")  # UTF-8 only under SMTPUTF8
+        message_id = headers.value("Message-ID", message_id)
+        unsubscribe = headers.value("List-Unsubscribe", unsubscribe)
         skeleton = self.skeleton
         if subject_prefix:
-            skeleton = skeleton.replace(
-                b"\r\nSubject: ", b"\r\nSubject: " + subject_prefix.encode(), 1
-            )
+            prefix = headers.value("Subject", subject_prefix).encode("utf-8")
+            skeleton = skeleton.replace(b"\r\nSubject: ", b"\r\nSubject: " + prefix, 1)
             if skeleton.startswith(b"Subject: "):
-                skeleton = b"Subject: " + subject_prefix.encode() + skeleton[len(b"Subject: ") :]
+                skeleton = b"Subject: " + prefix + skeleton[len(b"Subject: ") :]
         return (
-            skeleton.replace(_TO.encode("ascii"), address.encode("ascii"))
+            skeleton.replace(_TO.encode("ascii"), address)
             .replace(_ID.encode("ascii"), message_id.encode("ascii"))
+            .replace(_DATE.encode("ascii"), format_datetime(date or now(), usegmt=True).encode())
             .replace(UNSUBSCRIBE_PLACEHOLDER.encode("ascii"), unsubscribe.encode("ascii"))
             .replace(_TEXT.encode("ascii") + b"\r\n", _qp(fill(self.text, hello, unsubscribe)))
             .replace(_HTML.encode("ascii") + b"\r\n", _qp(fill(self.html, hello, unsubscribe)))
