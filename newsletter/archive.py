@@ -44,9 +44,9 @@ class Change:
         """Whether the figures are daily rates, the periods' lengths differing."""
         return self.days != self.previous_days
 
-    def phrase(self, short_name: str) -> str:
-        """Say the change: ``Change from ISHM 333: incidents -4, killed +2, injured no change.``"""
-        name = f"{short_name} {self.previous.number}"
+    def phrase(self, name: str) -> str:
+        """Say the change from the previous issue, given as ``name`` (``ISHM 333``, or its
+        period when it has no number): ``Change from ISHM 333: incidents -4, ...``."""
         basis = (
             f" per day ({name} covered {self.previous_days} days, this issue {self.days})"
             if self.per_day

@@ -476,7 +476,7 @@ def send(
         return
     if not yes:
         click.confirm(
-            f"Send {the_plan.issue.number} to {len(the_plan.to_send)} recipient(s)?", abort=True
+            f"Send {the_plan.issue.ref} to {len(the_plan.to_send)} recipient(s)?", abort=True
         )
     with click.progressbar(length=len(the_plan.to_send), label="Sending", file=sys.stderr) as bar:
         result = run(lambda: sending.deliver(the_plan, greeting, rate, progress=bar.update))

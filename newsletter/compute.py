@@ -88,6 +88,7 @@ def caption(issue: Issue, publication: Publication) -> str:
     fmt = publication.date_formats.long
     start = format_date(issue.period.start, fmt)
     end = format_date(issue.period.end, fmt)
+    # As the monitor prints it (tests/fixtures/ishm-328.txt): a hyphen, not the headers' dash.
     return f"Casualties Due To IEDs from {start} - {end}"
 
 
@@ -99,14 +100,3 @@ def summarise(issue: Issue, publication: Publication) -> IedSummary:
         totals=totals(rows),
         by_governorate=by_governorate(rows),
     )
-
-
-def period_text(issue: Issue, publication: Publication) -> str:
-    """The period as readers see it: ``November 4 - 11, 2021`` or across months and years."""
-    start, end = issue.period.start, issue.period.end
-    if start.year != end.year:
-        fmt = publication.date_formats.long
-        return f"{format_date(start, fmt)} - {format_date(end, fmt)}"
-    if start.month != end.month:
-        return f"{start:%B} {start.day} - {end:%B} {end.day}, {end.year}"
-    return f"{start:%B} {start.day} - {end.day}, {end.year}"

@@ -67,7 +67,7 @@ def incident_ids(issue: Issue) -> tuple[str, ...]:
         if row.id is not None:
             ids.append(row.id)
             continue
-        base = f"{issue.number}-{row.date:%Y%m%d}-{_place(row)}"
+        base = f"{issue.ref}-{row.date:%Y%m%d}-{_place(row)}"
         candidate, suffix = base, 1
         while candidate in taken:
             suffix += 1
@@ -177,9 +177,9 @@ def archive_problems(content_dir: Path, issues: Iterable[Issue]) -> list[Problem
         earlier = repeat.first
         there = "{}:{}:{}".format(*_at(content_dir, earlier))
         message = (
-            f"this row repeats the row at {there} (issue {earlier.issue.number}, "
+            f"this row repeats the row at {there} (issue {earlier.issue.ref}, "
             f"incidents[{earlier.index}]): same date, place, governorate, deaths and injuries. "
-            f"The archive counts it once, in issue {earlier.issue.number}; remove it here if it "
+            f"The archive counts it once, in issue {earlier.issue.ref}; remove it here if it "
             "is the same incident, or give it an id: if it is another"
         )
         field = f"incidents[{repeat.row.index}]"

@@ -6,14 +6,16 @@ They never stop a build; ``newsletter check --strict`` makes them fail.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import posixpath
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
+from pathlib import Path
 
 from newsletter import markup, takeaways
-from newsletter.errors import Problem
-from newsletter.model import Issue
-from newsletter.yamlsource import Document, Loc
+from newsletter.errors import Problem, display_path
+from newsletter.model import Issue, Publication
+from newsletter.yamlsource import Document, Loc, read_yaml
 
 MONTHS = {
     name: number
@@ -150,4 +152,27 @@ def lint_issue(
                 )
             )
         seen.setdefault(key, index)
+    return found
+
+
+def lint_periods(
+    content_dir: Path, publication: Publication, issues: Sequence[Issue]
+) -> list[Problem]:
+    """Warn where an issue's period overlaps the previous one by more than the cadence allows,
+    or leaves days between them uncovered; ``issues`` are oldest first."""
+    from newsletter.periods import cadence, step_warning
+
+    rule = cadence(publication, issues)
+    found: list[Problem] = []
+    for previous, issue in itertools.pairwise(issues):
+        message = step_warning(previous, issue, rule)
+        if message is None:
+            continue
+        # Only a warned issue's file is read again, for the line of its period.
+        doc, _ = read_yaml(content_dir / "issues" / issue.id / "issue.yaml")
+        if doc is None:
+            shown = display_path(content_dir / "issues" / issue.id / "issue.yaml")
+            found.append(Problem(shown, 1, "period.start", message, "warning"))
+        else:
+            found.append(doc.problem(("period", "start"), message, "warning"))
     return found

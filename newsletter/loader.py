@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from newsletter.contentfs import Listing, walk
 from newsletter.errors import ContentError, Problem, display_path
 from newsletter.incidents import archive_problems
-from newsletter.lint import lint_issue
+from newsletter.lint import lint_issue, lint_periods
 from newsletter.model import (
     IedTable,
     Issue,
@@ -291,17 +291,20 @@ def load_project(
             issues.append(issue)
     _check_numbers(issues, content_dir, problems)
     problems.extend(archive_problems(content_dir, issues))  # ids and rows across issues
-    names = {i.id for i in issues} | {str(i.number) for i in issues}
+    names = {i.id for i in issues} | {str(i.number) for i in issues if i.number is not None}
     for name in only:
         if name not in names and not any(f.name == name for f in folders):
             problems.append(
                 Problem(display_path(content_dir / "issues"), 0, "", f'no issue "{name}"')
             )
+    issues.sort(key=lambda i: i.period.end)
+    # Only over a whole archive: an issue that failed to load would look like a gap.
+    if publication is not None and not any(p.severity == "error" for p in problems):
+        problems.extend(lint_periods(content_dir, publication, issues))
     errors = [p for p in problems if p.severity == "error"]
     if errors or publication is None:
         raise ContentError(errors, [p for p in problems if p.severity != "error"])
     warnings = tuple(p for p in problems if p.severity != "error")
-    issues.sort(key=lambda i: i.period.end)
     log.info("loaded %d issue(s) from %s", len(issues), display_path(content_dir))
     return Project(content_dir, publication, tuple(issues), warnings)
 
@@ -309,6 +312,8 @@ def load_project(
 def _check_numbers(issues: list[Issue], content_dir: Path, problems: list[Problem]) -> None:
     by_number: dict[int, str] = {}
     for issue in issues:
+        if issue.number is None:
+            continue
         if issue.number in by_number:
             path = display_path(content_dir / "issues" / issue.id / "issue.yaml")
             problems.append(
@@ -336,4 +341,4 @@ def select(project: Project, only: Sequence[str]) -> tuple[Issue, ...]:
     if not only:
         return project.issues
     wanted = set(only)
-    return tuple(i for i in project.issues if i.id in wanted or str(i.number) in wanted)
+    return tuple(i for i in project.issues if i.id in wanted or i.ref in wanted)

@@ -160,6 +160,29 @@ class DateFormats(Strict):
     table: str = "%m/%d/%y"
 
 
+class HeaderStyle(Strict):
+    """How periods and titles are written in every edition: ``November 4 – 11, 2021``."""
+
+    dash: Annotated[str, Field(min_length=1, max_length=5)] = " – "  # between the two days
+    repeat_month: bool = False  # "December 7 – December 13, 2018"
+    case: Literal["as-written", "upper"] = "as-written"  # "upper": "NOVEMBER 4 – 11, 2021"
+    number: bool = True  # show "ISHM 328" in titles, subject and masthead
+    title: SubjectTemplate = "{short_name} {number}: {period}"
+
+
+class Cadence(Strict):
+    """How issues follow each other: ``days`` long, sharing ``overlap`` days with the last."""
+
+    days: Annotated[int, Field(gt=0, le=366, strict=True)] = 8
+    overlap: Annotated[int, Field(ge=0, strict=True)] = 1
+
+    @model_validator(mode="after")
+    def _overlap_shorter(self) -> Cadence:
+        if self.overlap >= self.days:
+            raise ValueError(f"overlap ({self.overlap}) must be less than days ({self.days})")
+        return self
+
+
 class EmailSettings(Strict):
     """How the email edition is made: subject, PDF handling, unsubscribe, size budget."""
 
@@ -243,6 +266,8 @@ class Publication(Strict):
     footer: Text
     sender: Sender
     date_formats: DateFormats = DateFormats()
+    headers: HeaderStyle = HeaderStyle()
+    period: Cadence | None = None  # None: as the last regular issues ran (see commands/new.py)
     email: EmailSettings = EmailSettings()
     pdf: PdfSettings = PdfSettings()
     smtp: SmtpSettings | None = None
@@ -267,7 +292,8 @@ class Correction(Strict):
 class IssueMeta(Strict):
     """An issue's own file: ``content/issues/<id>/issue.yaml``."""
 
-    number: Annotated[int, Field(gt=0, strict=True)]
+    # Required, but may be left empty (``number:``) for an issue published without one.
+    number: Annotated[int, Field(gt=0, strict=True)] | None
     period: Period
     published: IsoDate | None = None
     sections: Annotated[list[Slug], Field(min_length=1)]
@@ -341,9 +367,14 @@ class Issue(BaseModel):
     rows_at: tuple[tuple[int, int], ...] = ()
 
     @property
-    def number(self) -> int:
-        """The issue number."""
+    def number(self) -> int | None:
+        """The issue number, or None for an issue published without one."""
         return self.meta.number
+
+    @property
+    def ref(self) -> str:
+        """The issue's number, or its id when it has none: in file names and stable ids."""
+        return str(self.meta.number) if self.meta.number is not None else self.id
 
     @property
     def period(self) -> Period:

@@ -6,8 +6,9 @@ from newsletter.model import Issue, Publication
 
 
 def pdf_name(publication: Publication, issue: Issue) -> str:
-    """The PDF edition's file name: ``ishm-328.pdf``."""
-    return f"{publication.short_name.lower()}-{issue.number}.pdf"
+    """The PDF edition's file name: ``ishm-328.pdf``, or ``ishm-2021-11-11.pdf`` for an issue
+    without a number (its id, the period's end, never changes)."""
+    return f"{publication.short_name.lower()}-{issue.ref}.pdf"
 
 
 def issue_dir(issue: Issue) -> str:

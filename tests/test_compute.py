@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from conftest import CONTENT
 
-from newsletter.compute import period_text, summarise
+from newsletter.compute import summarise
+from newsletter.headers import period_text
 from newsletter.loader import load_project
 
 
@@ -26,4 +27,4 @@ def test_sample_totals_breakdown_and_caption() -> None:
     ]
     kirkuk = next(g for g in summary.by_governorate if g.governorate == "Kirkuk")
     assert kirkuk.totals.phrase() == "1 incident, 2 killed, 5 injured"
-    assert period_text(issue, project.publication) == "November 4 - 11, 2021"
+    assert period_text(issue, project.publication) == "November 4 – 11, 2021"

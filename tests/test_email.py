@@ -78,7 +78,7 @@ def test_plain_text_part(sample: SampleBuild) -> None:
 
 def test_message_is_complete(sample: SampleBuild) -> None:
     msg = _message(sample.email_html.parent / "message.eml")
-    assert msg["Subject"] == "ISHM 328: November 4 - 11, 2021"
+    assert msg["Subject"] == "ISHM 328: November 4 – 11, 2021"
     assert msg["From"] == "Enabling Peace in Iraq Center <ishm@enablingpeace.org>"
     assert msg["Date"] == "Thu, 11 Nov 2021 12:00:00 +0000"
     assert msg["Message-ID"] == "<ishm-328.2021-11-11@enablingpeace.org>"

@@ -35,7 +35,7 @@ def test_every_seed_paragraph_in_html_editions(sample: SampleBuild, edition: str
 
 def test_every_seed_paragraph_in_pdf(sample: SampleBuild) -> None:
     text = pdf_text_normalised(
-        sample.pdf_text(), "Iraq Security and Humanitarian Monitor · November 4 - 11, 2021"
+        sample.pdf_text(), "Iraq Security and Humanitarian Monitor · November 4 – 11, 2021"
     )
     assert missing_in_order(text, PARTS) == []
 

@@ -24,7 +24,7 @@ TITLES = [
     "New Turkish Dam Raises Alarm In Iraq; Baghdad Negotiates New Energy Projects With Chevron; "
     "Head of Tax Commission Faces Prison",
 ]
-HEADER = "Iraq Security and Humanitarian Monitor · November 4 - 11, 2021"
+HEADER = "Iraq Security and Humanitarian Monitor · November 4 – 11, 2021"
 
 
 def run(*args: str) -> str:
@@ -50,7 +50,7 @@ def test_pdfinfo_pages_tagged_title_metadata(sample: SampleBuild) -> None:
     info = pdfinfo(sample.pdf)
     assert int(info["Pages"]) >= 5
     assert info["Tagged"] == "yes"
-    assert info["Title"] == "ISHM 328: November 4 - 11, 2021"
+    assert info["Title"] == "ISHM 328: November 4 – 11, 2021"
     assert info["Author"] == "Enabling Peace in Iraq Center"
     assert info["Subject"].startswith("Iraq Security and Humanitarian Monitor, issue 328")
     assert "IED" in info["Keywords"]

@@ -43,7 +43,7 @@ def test_issue_page_permalink_anchors_and_neighbours(sample: SampleBuild, archiv
         assert f'id="{anchor}"' in html
     assert '<a href="ishm-328.pdf">PDF edition</a>' in html
     assert '<link rel="canonical" href="https://enablingpeace.org/ishm/issues/2021-11-11/">' in html
-    assert '<meta property="og:title" content="ISHM 328: November 4 - 11, 2021 ·' in html
+    assert '<meta property="og:title" content="ISHM 328: November 4 – 11, 2021 ·' in html
     assert '<meta name="twitter:card" content="summary">' in html
     middle = (archive / "issues/2016-12-22/index.html").read_text(encoding="utf-8")
     assert '<a rel="prev" href="../2016-12-15/">' in middle

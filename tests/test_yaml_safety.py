@@ -390,7 +390,12 @@ def test_fill_pads_within_bounds_and_keeps_braces() -> None:
             "Error: Invalid value for '--end': expected a date like 2021-11-18; got \"20211118\"",
         ),
         (["--start", "9999-12-30"], 1, "error: the period would fall outside the years 1 to 9999"),
-        (["--end", "0001-01-02"], 1, "error: the period would fall outside the years 1 to 9999"),
+        # --end alone starts where the latest issue ended (2021-11-11), so this ends before.
+        (
+            ["--end", "0001-01-02"],
+            1,
+            "issues/0001-01-02: period: the period ends (0001-01-02) before it starts (2021-11-11)",
+        ),
     ],
 )
 def test_new_refuses_impossible_dates(
@@ -399,5 +404,6 @@ def test_new_refuses_impossible_dates(
     done = run("new", "--content", str(project), *args)
     assert done.returncode == code
     assert "Traceback" not in done.stderr
-    assert done.stderr.splitlines()[-1] == message
+    lines = done.stderr.splitlines()
+    assert lines[-1] == message or lines[0] == f"{project}/{message}"
     assert sorted(p.name for p in (project / "issues").iterdir()) == ["2021-11-11"]

@@ -1,4 +1,10 @@
-"""``newsletter new``: start next week's issue from the latest one."""
+"""``newsletter new``: start the next issue from the latest one.
+
+The period follows the cadence (``period:`` in newsletter.yaml, else the one the latest issues
+ran at; see ``periods.py``), never the length of an irregular holiday issue. The number is one
+more than the highest number used, so a renumbered archive never gets a second 331. The files
+are the latest issue's own text with the values changed, so their comments stay.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +18,11 @@ import yaml
 
 from newsletter.errors import ContentError, OutputError, Problem, display_path
 from newsletter.lint import PLACEHOLDER
-from newsletter.loader import load_project
+from newsletter.loader import Project, load_project
+from newsletter.model import Issue
+from newsletter.periods import cadence, next_period
 from newsletter.writer import create_files
+from newsletter.yamlsource import Document, Loc, read_yaml
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +37,15 @@ class NewIssue:
     end: dt.date
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """Plain YAML: the same date twice is written twice, never as ``&id001``/``*id001``."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        return True
+
+
 def _dump(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-
-
-def next_period(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
-    """The period after ``start``-``end``: it starts on the day the last one ended (ISHM runs
-    Thursday to Thursday, 8 days inclusive) and lasts as long."""
-    return end, end + (end - start)
+    return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def parse_date(text: str) -> dt.date:
@@ -49,17 +59,106 @@ def parse_date(text: str) -> dt.date:
         raise ValueError(f'"{text}" is not a real date: {exc}') from None
 
 
+def next_number(project: Project) -> int:
+    """One more than the highest number any issue has: never a number already used."""
+    return max((i.number for i in project.issues if i.number is not None), default=0) + 1
+
+
+def _comments(text: str) -> str:
+    """The comment lines at the top of a file, to keep in its copy."""
+    kept = []
+    for line in text.splitlines(keepends=True):
+        if not line.lstrip().startswith("#"):
+            break
+        kept.append(line)
+    return "".join(kept)
+
+
+_TOKEN = re.compile(r"[^\s#,\]}]*")
+
+
+def _replace_values(doc: Document, text: str, values: dict[Loc, str]) -> str | None:
+    """``text`` with the one-word scalar at each location replaced; None if one is not there."""
+    lines = text.splitlines(keepends=True)
+    # From the end, so an edit never moves the columns of those still to make.
+    ordered = sorted(values.items(), key=lambda kv: doc.values.get(kv[0], (0, 0)), reverse=True)
+    for loc, value in ordered:
+        if loc not in doc.values:
+            return None
+        line, column = doc.values[loc]
+        if line < 1 or line > len(lines):
+            return None
+        source = lines[line - 1]
+        token = _TOKEN.match(source, column - 1)
+        assert token is not None  # the pattern matches the empty string
+        before = source[: column - 1]
+        gap = " " if before.endswith(":") else ""
+        lines[line - 1] = before + gap + value + source[token.end() :]
+    return "".join(lines)
+
+
+def _issue_yaml(latest: Issue, folder: Path, number: int, start: dt.date, end: dt.date) -> str:
+    path = folder / "issue.yaml"
+    text = path.read_text(encoding="utf-8")
+    doc, _ = read_yaml(path)
+    values: dict[Loc, str] = {
+        ("number",): str(number),
+        ("period", "start"): start.isoformat(),
+        ("period", "end"): end.isoformat(),
+    }
+    if latest.meta.published is not None:
+        values[("published",)] = end.isoformat()
+    edited = _replace_values(doc, text, values) if doc is not None else None
+    if edited is not None:
+        # The header comment names the issue ("# ISHM 328. ..."): name the new one.
+        if latest.number is not None:
+            edited = re.sub(
+                rf"^(#.*?)\b{latest.number}\b",
+                rf"\g<1>{number}",
+                edited,
+                count=1,
+                flags=re.MULTILINE,
+            )
+        return edited
+    meta = {
+        "number": number,
+        "period": {"start": start, "end": end},
+        "published": end,
+        "sections": [entry.slug for entry in latest.sections],
+    }
+    return _comments(text) + _dump(meta)
+
+
+def _ied_yaml(latest: Issue, folder: Path) -> str:
+    """The latest IED file without its rows: notes and comments kept, ``incidents: []``."""
+    path = folder / "ied.yaml"
+    text = path.read_text(encoding="utf-8")
+    doc, _ = read_yaml(path)
+    lines = text.splitlines(keepends=True)
+    if doc is not None and ("incidents",) in doc.marks:
+        first = doc.marks[("incidents",)][0]
+        later = [line for loc, (line, _) in doc.marks.items() if len(loc) == 1 and line > first]
+        rest = lines[min(later) - 1 :] if later else []
+        head = "".join(lines[: first - 1])
+        return head + "incidents: []\n" + "".join(rest)
+    if doc is not None:
+        return text.rstrip("\n") + "\nincidents: []\n"
+    ied: dict[str, object] = {"note": latest.ied.note}
+    if latest.ied.map_note:
+        ied["map_note"] = latest.ied.map_note
+    ied["incidents"] = []
+    return _comments(text) + _dump(ied)
+
+
 def new_issue(
     content_dir: Path, start: dt.date | None = None, end: dt.date | None = None
 ) -> NewIssue:
     """Create the next issue's files from the latest issue; never overwrite anything."""
     project = load_project(content_dir)
     latest = project.issues[-1]
-    length = latest.period.end - latest.period.start
+    rule = cadence(project.publication, project.issues)
     try:
-        if start is None:
-            start = end - length if end else next_period(latest.period.start, latest.period.end)[0]
-        end = end or start + length
+        start, end = next_period(latest.period, rule, start, end)
     except OverflowError:
         raise OutputError("the period would fall outside the years 1 to 9999") from None
     folder = content_dir / "issues" / end.isoformat()
@@ -76,28 +175,23 @@ def new_issue(
                 )
             ]
         )
-    number = latest.number + 1
-    meta = {
-        "number": number,
-        "period": {"start": start, "end": end},
-        "published": end,
-        "sections": [entry.slug for entry in latest.sections],
-    }
-    files = {folder / "issue.yaml": _dump(meta)}
+    number = next_number(project)
+    latest_folder = content_dir / "issues" / latest.id
+    files = {folder / "issue.yaml": _issue_yaml(latest, latest_folder, number, start, end)}
     for entry in latest.sections:
         section = {
             "title": f"{PLACEHOLDER}: {entry.slug} headline",
             "takeaway": {"summary": f"{PLACEHOLDER}: summary of the {entry.slug} section."},
             "stories": [],
         }
-        files[folder / "sections" / f"{entry.slug}.yaml"] = _dump(section)
-    ied: dict[str, object] = {"note": latest.ied.note}
-    if latest.ied.map_note:
-        ied["map_note"] = latest.ied.map_note
-    ied["incidents"] = []
-    files[folder / "ied.yaml"] = (
-        "# Add one entry per incident: date, location, province, deaths, injuries.\n" + _dump(ied)
-    )
+        source = latest_folder / "sections" / f"{entry.slug}.yaml"
+        files[folder / "sections" / f"{entry.slug}.yaml"] = _comments(
+            source.read_text(encoding="utf-8")
+        ) + _dump(section)
+    ied = _ied_yaml(latest, latest_folder)
+    if "# Add one entry per incident" not in ied:
+        ied = "# Add one entry per incident: date, location, province, deaths, injuries.\n" + ied
+    files[folder / "ied.yaml"] = ied
     create_files(files)
     log.info("created issue %d in %s", number, display_path(folder))
     return NewIssue(folder, number, start, end)

@@ -9,7 +9,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from urllib.parse import urlsplit
 
-from newsletter.fields import fill
+from newsletter import headers as titles
 from newsletter.mail import UNSUBSCRIBE_PLACEHOLDER, headers
 from newsletter.model import Issue, Publication
 from newsletter.render.map import InlineImage
@@ -26,26 +26,15 @@ def domain(publication: Publication) -> str:
 
 def message_id(publication: Publication, issue: Issue, recipient: str = "") -> str:
     """A Message-ID that is the same every time for this issue (and recipient, if given)."""
-    local = f"{headers.atom(publication.short_name)}-{issue.number}.{issue.id}"
+    local = f"{headers.atom(publication.short_name)}-{issue.ref}.{issue.id}"
     if recipient:
         local += "." + hashlib.sha256(recipient.lower().encode("utf-8")).hexdigest()[:24]
     return f"<{local}@{domain(publication)}>"
 
 
 def subject(publication: Publication, issue: Issue, period: str) -> str:
-    """The subject line from the configured format."""
-    return headers.value(
-        "Subject",
-        fill(
-            publication.email.subject,
-            {
-                "short_name": publication.short_name,
-                "title": publication.title,
-                "number": issue.number,
-                "period": period,
-            },
-        ),
-    )
+    """The subject line from the configured format (the period is written by ``headers``)."""
+    return headers.value("Subject", titles.subject(issue, publication))
 
 
 def unsubscribe_base(publication: Publication) -> str:

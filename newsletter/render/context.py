@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsletter import paths
-from newsletter.compute import format_date, period_text, summarise
+from newsletter import headers, paths
+from newsletter.compute import format_date, summarise
 from newsletter.loader import Project, position
 from newsletter.model import Issue
 from newsletter.render.map import MAP_FILE, issue_map
@@ -15,13 +15,14 @@ def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
     """Build the template context of one issue."""
     pub = project.publication
     index = position(project, issue)
-    period = period_text(issue, pub)
     return {
         "pub": pub,
         "issue": issue,
         "ied": summarise(issue, pub),
-        "period": period,
-        "title": f"{pub.short_name} {issue.number}: {period}",
+        "period": headers.period_text(issue, pub),
+        "title": headers.title(issue, pub),
+        "masthead": headers.masthead(issue, pub),
+        "label": lambda other: headers.label(other, pub),
         "table_date": lambda day: format_date(day, pub.date_formats.table),
         "long_date": lambda day: format_date(day, pub.date_formats.long),
         "issue_url": paths.issue_url(pub, issue),

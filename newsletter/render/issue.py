@@ -90,7 +90,7 @@ def render_issue(
     if edition.short:
         size_kb = edition.size.html / 1024
         result.notes.append(
-            f"{pub.short_name} {issue.number}: the full email would exceed "
+            f"{pub.short_name} {issue.ref}: the full email would exceed "
             f"{pub.email.max_html_kb} KB; it carries the takeaways, the IED table and links "
             f"to the full text ({size_kb:.0f} KB)."
         )

@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newsletter import paths
+from newsletter import headers, paths
 from newsletter.archive import change_from_previous, governorate_histories, series
-from newsletter.compute import format_date, period_text, summarise, totals
+from newsletter.compute import format_date, summarise, totals
 from newsletter.incidents import Ledger, issue_rows, ledger
 from newsletter.loader import Project
 from newsletter.model import Issue
@@ -65,6 +65,7 @@ def _page_context(project: Project, canonical: str, description: str) -> dict[st
         "canonical": canonical,
         "description": description,
         "table_date": lambda day: format_date(day, pub.date_formats.table),
+        "label": lambda issue: headers.label(issue, pub),
     }
 
 
@@ -76,7 +77,7 @@ def render_index(theme: Theme, project: Project, book: Ledger | None = None) -> 
     entries = [
         {
             "issue": i,
-            "period": period_text(i, pub),
+            "title": headers.title(i, pub),
             "ied": summarise(i, pub),
             "counted": totals(book.counted_in(i)),
             "repeats": book.repeats_in(i),
