@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable
 
 from newsletter import markup
 from newsletter.compute import totals
@@ -69,6 +69,13 @@ _NUMBER = r"(\d+|" + "|".join(NUMBER_WORDS) + r")"
 _KILLED = re.compile(rf"\bkill(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
 _WOUNDED = re.compile(rf"\b(?:wound|injur)(?:ed|ing)\s+(?:at least\s+)?{_NUMBER}\b", re.IGNORECASE)
 PLACEHOLDER = "TODO"
+# How a warning says that text `newsletter new` wrote is still there (see placeholders()).
+STILL_PLACEHOLDER = "is still a placeholder"
+
+
+def placeholders(problems: Iterable[Problem]) -> list[Problem]:
+    """The findings that say a placeholder of ``newsletter new`` is still in the text."""
+    return [p for p in problems if p.message.endswith(STILL_PLACEHOLDER)]
 
 
 def _number(text: str) -> int:
@@ -127,7 +134,7 @@ def lint_issue(
         if not section.stories:
             found.append(doc.problem(("stories",), "the section has no stories yet", "warning"))
         if PLACEHOLDER in section.title:
-            found.append(doc.problem(("title",), "the title is still a placeholder", "warning"))
+            found.append(doc.problem(("title",), f"the title {STILL_PLACEHOLDER}", "warning"))
         for index, story in enumerate(section.stories):
             found += _markup(doc, ("stories", index), story, issue, files)
             opening = _opening_date(story, end)
@@ -144,7 +151,7 @@ def lint_issue(
             if PLACEHOLDER in section.takeaway.summary:
                 found.append(
                     doc.problem(
-                        ("takeaway", "summary"), "the takeaway is still a placeholder", "warning"
+                        ("takeaway", "summary"), f"the takeaway {STILL_PLACEHOLDER}", "warning"
                     )
                 )
             found += _takeaway_casualties(issue, doc, section.takeaway.summary)
