@@ -112,6 +112,8 @@ def plan(
         return SendPlan(project, issue, state, [], 0, [], [], not_ready)
     skipped: list[Problem] = []
     suppressed: list[str] = []
+    if subscribers_csv is not None:
+        read_subscribers(subscribers_csv)  # a misread list stops here, before any state exists
     with _send_log(state) as book:
         store = book.store
         if subscribers_csv is not None and not dry_run:
