@@ -448,6 +448,8 @@ def send(
     )
     for problem in the_plan.skipped:
         click.echo(f"skipped: {problem}", err=True)
+    for email in the_plan.suppressed:  # the import never re-activates them
+        click.echo(f"kept suppressed: {email}", err=True)
     for problem in the_plan.not_ready:  # only when forced, or on a dry run or a proof
         click.echo(f"warning: {problem.located()}", err=True)
     the_plan.message = run(lambda: sending.render_message(the_plan))

@@ -109,7 +109,7 @@ def test_thousand_recipients_each_get_exactly_one_copy(
 def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     smtp: SmtpServer, light: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(deliver_module.time, "sleep", lambda _seconds: None)  # no real backoff waits
+    monkeypatch.setattr(deliver_module.time, "sleep", lambda _s: None)  # no backoff waits
     csv = subscribers(tmp_path, 20)
     smtp.box.temporary = {"reader3@example.org": 2, "reader7@example.org": 1}
     smtp.box.permanent = {"reader11@example.org"}

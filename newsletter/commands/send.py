@@ -258,7 +258,8 @@ def report(
     """Sent, failed, unknown, pending and suppressed for an issue.
 
     Expected: the list's addresses if given (a suppressed one counted once, as suppressed,
-    whatever the log says, unless this issue's send was refused for it: failed), else the store's active subscribers and everyone in the log.
+    whatever the log says, unless this issue's send was refused for it: then failed), else
+    the store's active subscribers and everyone in the log.
     """
     _project, issue, _ = _load(content_dir, issue_name)
     with _send_log(state_for(content_dir, state_dir)) as book:
