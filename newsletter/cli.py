@@ -384,7 +384,7 @@ def _check_rate(_ctx: click.Context, _param: click.Parameter, value: float | Non
     "--subscribers",
     "subscribers_csv",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="CSV with an email column, optionally name and others.",
+    help="Import this CSV (an email column, optionally name) into the list first.",
 )
 @_content_options
 @_output_option
@@ -393,7 +393,11 @@ def _check_rate(_ctx: click.Context, _param: click.Parameter, value: float | Non
     "state_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Where the send log lives [default: state/ beside the content folder].",
+    help="Where the store lives [default: state/ beside the content folder]. "
+    "NEWSLETTER_DATABASE_URL selects PostgreSQL instead.",
+)
+@click.option(
+    "--force", is_flag=True, help="Send even if the issue still holds placeholders (TODO)."
 )
 @click.option(
     "--dry-run", is_flag=True, help="Count and show one sample message; connect to nothing."
@@ -417,6 +421,7 @@ def send(
     content_dir: Path,
     output_dir: Path,
     state_dir: Path | None,
+    force: bool,
     dry_run: bool,
     test_to: str | None,
     yes: bool,
@@ -424,7 +429,11 @@ def send(
     rate: float,
     greeting: str | None,
 ) -> None:
-    """Send ISSUE to every subscriber once: resumable after any crash, never twice.
+    """Send ISSUE to every active subscriber once: resumable after any crash, never twice.
+
+    The list and the send log are the store's (see `newsletter subscribers`);
+    --subscribers FILE.csv imports the file first. An issue that `check` rejects, or that
+    still holds placeholders, is refused (placeholders: unless --force).
 
     SMTP settings come from the smtp: block of newsletter.yaml or NEWSLETTER_SMTP_HOST,
     NEWSLETTER_SMTP_PORT, NEWSLETTER_SMTP_SECURITY (none, starttls, ssl), NEWSLETTER_SMTP_USER
@@ -450,11 +459,23 @@ def send(
         for email, detail in found.unknowns:
             click.echo(f"  unknown {email}: {detail}")
         return
-    if subscribers_csv is None and not test_to:
-        raise click.UsageError("give --subscribers FILE.csv (or --test-to ADDRESS, or --report)")
-    the_plan = run(lambda: sending.plan(content_dir, issue, subscribers_csv, state_dir))
+    the_plan = run(
+        lambda: sending.plan(
+            content_dir,
+            issue,
+            subscribers_csv,
+            state_dir,
+            dry_run=dry_run,
+            proof=bool(test_to),
+            force=force,
+        )
+    )
     for problem in the_plan.skipped:
         click.echo(f"skipped: {problem}", err=True)
+    for email in the_plan.suppressed:  # the import never re-activates them
+        click.echo(f"kept suppressed: {email}", err=True)
+    for problem in the_plan.not_ready:  # only when forced, or on a dry run or a proof
+        click.echo(f"warning: {problem.located()}", err=True)
     the_plan.message = run(lambda: sending.render_message(the_plan))
     if test_to:
         run(lambda: sending.send_test(the_plan, test_to, greeting))

@@ -9,7 +9,7 @@ import datetime as dt
 import itertools
 import posixpath
 import re
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
 from pathlib import Path
 
 from newsletter import markup, takeaways
@@ -39,6 +39,13 @@ MONTHS = {
 }
 _OPENING = re.compile(r"^\s*On (" + "|".join(MONTHS) + r") (\d{1,2})\b")
 PLACEHOLDER = "TODO"
+# How a warning says that text `newsletter new` wrote is still there (see placeholders()).
+STILL_PLACEHOLDER = "is still a placeholder"
+
+
+def placeholders(problems: Iterable[Problem]) -> list[Problem]:
+    """The findings that say a placeholder of ``newsletter new`` is still in the text."""
+    return [p for p in problems if p.message.endswith(STILL_PLACEHOLDER)]
 
 
 def _opening_date(story: str, period_end: dt.date) -> tuple[str, dt.date] | None:
@@ -93,7 +100,7 @@ def lint_issue(
         if not section.stories:
             found.append(doc.problem(("stories",), "the section has no stories yet", "warning"))
         if PLACEHOLDER in section.title:
-            found.append(doc.problem(("title",), "the title is still a placeholder", "warning"))
+            found.append(doc.problem(("title",), f"the title {STILL_PLACEHOLDER}", "warning"))
         for index, story in enumerate(section.stories):
             found += _markup(doc, ("stories", index), story, issue, files)
             opening = _opening_date(story, end)
@@ -110,7 +117,7 @@ def lint_issue(
             if PLACEHOLDER in section.takeaway.summary:
                 found.append(
                     doc.problem(
-                        ("takeaway", "summary"), "the takeaway is still a placeholder", "warning"
+                        ("takeaway", "summary"), f"the takeaway {STILL_PLACEHOLDER}", "warning"
                     )
                 )
             found += [

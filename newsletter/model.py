@@ -264,6 +264,8 @@ class Publication(Strict):
     subscribe: LinkedText
     social: list[SocialLink] = []
     footer: Text
+    # The publisher's postal address, in every email's and edition's footer (CAN-SPAM).
+    postal_address: Text | None = None
     sender: Sender
     date_formats: DateFormats = DateFormats()
     headers: HeaderStyle = HeaderStyle()

@@ -5,6 +5,17 @@ from __future__ import annotations
 from newsletter.model import Issue, Publication
 
 
+def manage_url(publication: Publication) -> str:
+    """Where a reader manages their subscription when no personal link is at hand.
+
+    The list service's page when it is configured, else the unsubscribe page; the email
+    itself links the reader's own signed unsubscribe URL instead.
+    """
+    if publication.subscriptions is not None:
+        return publication.subscriptions.base_url.rstrip("/") + "/subscribe"
+    return publication.email.unsubscribe_url or publication.site_url + "unsubscribe/"
+
+
 def pdf_name(publication: Publication, issue: Issue) -> str:
     """The PDF edition's file name: ``ishm-328.pdf``, or ``ishm-2021-11-11.pdf`` for an issue
     without a number (its id, the period's end, never changes)."""

@@ -36,7 +36,7 @@ def serve(run: Runner, content_dir: Path, state_dir: Path | None, host: str, por
     Links are signed with NEWSLETTER_UNSUBSCRIBE_SECRET; the database is
     NEWSLETTER_DATABASE_URL, or SQLite in the state folder.
     """
-    from newsletter.commands.send import state_for
+    from newsletter.statedir import state_for
     from newsletter.subscribers.serve import serve as do_serve
 
     run(lambda: do_serve(content_dir, state_for(content_dir, state_dir), host, port))

@@ -12,7 +12,7 @@ from typing import Any
 import jinja2
 from jinja2.loaders import split_template_path
 
-from newsletter import contentfs, markup
+from newsletter import contentfs, markup, paths
 from newsletter.compute import format_date
 from newsletter.editions import default_templates
 from newsletter.errors import Problem, RenderError, display_path
@@ -129,5 +129,6 @@ def make_theme(project_templates: Path | None = None) -> Theme:
     env.filters["md_inline"] = markup.to_inline_html
     env.filters["date"] = format_date
     env.globals["linked"] = markup.linked
+    env.globals["manage_url"] = paths.manage_url
     env.filters["gslug"] = governorate_slug
     return Theme(env, unique)

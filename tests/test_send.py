@@ -18,6 +18,7 @@ from test_validation import edit
 
 from newsletter.cli import main
 from newsletter.commands import send as sending
+from newsletter.send import deliver as deliver_module
 from newsletter.send.tokens import token, verify
 
 SECRET = "a-test-secret-of-enough-length"
@@ -108,7 +109,7 @@ def test_thousand_recipients_each_get_exactly_one_copy(
 def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     smtp: SmtpServer, light: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sending.time, "sleep", lambda _seconds: None)  # no real backoff waits
+    monkeypatch.setattr(deliver_module.time, "sleep", lambda _s: None)  # no backoff waits
     csv = subscribers(tmp_path, 20)
     smtp.box.temporary = {"reader3@example.org": 2, "reader7@example.org": 1}
     smtp.box.permanent = {"reader11@example.org"}
@@ -210,7 +211,10 @@ def test_dry_run_connects_to_nothing(
     assert output.startswith("Dry run: 5 to send, 0 already done, 0 suppressed, 0 skipped.")
     assert "To: Reader 0 <reader0@example.org>" in output
     assert "Dear Reader 0," in output
-    assert not (tmp_path / "state" / "sends.sqlite").exists()
+    from newsletter.subscribers.store import Store
+
+    with Store.open(tmp_path / "state") as store:  # a dry run imports nothing
+        assert store.count("active") == {"active": 0}
 
 
 def test_test_message_is_not_logged(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
@@ -229,7 +233,7 @@ def test_test_message_is_not_logged(smtp: SmtpServer, light: Path, tmp_path: Pat
     )
     assert result.exit_code == 0, result.output
     assert smtp.box.copies_by_recipient() == {"editor@example.org": 1}
-    assert not (tmp_path / "state" / "sends.sqlite").exists()
+    assert not (tmp_path / "state").exists()  # a proof opens no store
 
 
 def test_confirmation_is_asked(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
@@ -323,18 +327,21 @@ def test_password_is_never_printed_or_logged(
 
 def test_a_second_send_waits_for_the_first(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
     from newsletter.errors import NewsletterError
-    from newsletter.send.log import SendLog
+    from newsletter.subscribers.store import SendLog
 
     csv = subscribers(tmp_path, 3)
     state = tmp_path / "state"
     first_plan = sending.plan(light, "328", csv, state)
     first_plan.message = sending.render_message(first_plan)
-    holder = SendLog(state)
+    holder = SendLog.open(state)
     holder.lock()  # a send in progress elsewhere
     try:
         with pytest.raises(NewsletterError) as caught:
             sending.deliver(first_plan)
-        assert str(caught.value) == f"another send is running with {state}; wait for it to finish"
+        assert str(caught.value) == (
+            f"another send is running with the database {state / 'newsletter.sqlite'}; "
+            "wait for it to finish"
+        )
     finally:
         holder.close()
     assert smtp.box.copies == []

@@ -221,7 +221,7 @@ def test_non_ascii_address_uses_smtputf8_or_fails_alone(light: Path, tmp_path: P
 
 
 def _in_flight(state: Path) -> list[str]:
-    with sqlite3.connect(state / "sends.sqlite") as db:
+    with sqlite3.connect(state / "newsletter.sqlite") as db:  # the store's send log
         rows = db.execute("SELECT email FROM sends WHERE status = 'attempted'").fetchall()
     return [email for (email,) in rows]
 

@@ -109,7 +109,7 @@ def test_the_suppression_list_is_never_misread(
         assert result.returncode == 1
         assert result.stderr.splitlines()[0] == message
         assert server.copies == []
-        assert not (light.parent / "state" / "sends.sqlite").exists()
+        assert not (light.parent / "state" / "newsletter.sqlite").exists()  # nothing created
 
 
 def test_a_folder_as_the_suppression_list_stops_the_send(light: Path, server: FaultServer) -> None:
@@ -220,7 +220,12 @@ def test_settings_cannot_inject_a_header(
     edit(light / "newsletter.yaml", setting, value)
     result = send(light, server.port, "--test-to", "editor@example.org")
     assert result.returncode == 1
-    assert last_line(result).startswith(f"error: the {header} header would be unsafe: ")
+    # `send` refuses what `check` rejects (a control character in a text field, located), and
+    # the header layer refuses the rest.
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"error: the {header} header would be unsafe: ") or (
+        first.startswith("content/newsletter.yaml:") and "control character" in first
+    ), result.stderr
     assert server.connections == 0
 
 
@@ -263,7 +268,7 @@ def test_a_read_only_state_folder(light: Path, server: FaultServer) -> None:
         assert "Traceback" not in result.stderr
         return
     assert result.returncode == 1
-    assert last_line(result).startswith("error: state/sends.sqlite: ")
+    assert last_line(result).startswith("error: state/newsletter.sqlite: ")
     assert {p.name: p.read_bytes() for p in state.iterdir()} == before
 
 

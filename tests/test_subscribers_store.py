@@ -223,7 +223,7 @@ def test_migration_keeps_rows_and_reopens(tmp_path: Path, database_url: str) -> 
     assert store.send_log().statuses("i") == {"kept@example.org": "attempted"}
     with store.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    assert version == "0001"
+    assert version == "0002"
     store.close()
 
 

@@ -1,33 +1,33 @@
-"""``newsletter send``: deliver an issue to its subscribers, exactly once as far as SMTP allows.
+"""``newsletter send``: deliver an issue to the store's active subscribers, exactly once as far
+as SMTP allows.
 
-For each recipient the send log first records, durably, that an attempt starts; then the
-message goes to the server; then the log records the answer. Run again after a crash, Ctrl-C
-or ``kill -9``, the command sends only to those not confirmed. A message whose attempt was
-recorded without an outcome may have been accepted just before the crash: it is sent again
-with the same Message-ID (stable per issue and recipient), so a mail store that already holds
-it keeps one copy, and nobody is skipped.
+This module plans (who is still to receive the issue, from the store's list and send log) and
+renders; ``newsletter/send/deliver.py`` runs the delivery loop under the store's send lock.
+``--subscribers FILE.csv`` is the store's import followed by the send.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
-import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsletter import paths
 from newsletter.commands.build import templates_for
-from newsletter.errors import NewsletterError, Problem
-from newsletter.loader import Project, load_project, select
+from newsletter.commands.check import check
+from newsletter.errors import ContentError, NewsletterError, Problem
+from newsletter.lint import placeholders
+from newsletter.loader import Project, select
 from newsletter.mail import headers
 from newsletter.mail.message import message_id, unsubscribe_base
 from newsletter.model import Issue
 from newsletter.render.issue import render_issue
-from newsletter.send import log as sendlog
+from newsletter.send.deliver import Delivery, SendResult
+from newsletter.send.deliver import deliver as run_delivery
 from newsletter.send.personalise import Template, parse
 from newsletter.send.smtp import (
     Mailer,
@@ -36,19 +36,21 @@ from newsletter.send.smtp import (
     Temporary,
     Unknown,
     Unreachable,
-    Unsendable,
     config_from,
 )
-from newsletter.send.subscribers import Subscriber, read_subscribers, read_suppressed
+from newsletter.send.subscribers import Subscriber, read_subscribers
 from newsletter.send.tokens import SECRET_VARIABLE, unsubscribe_url
+from newsletter.statedir import state_for
+from newsletter.subscribers.commands import import_csv
+from newsletter.subscribers.store import PERMANENT, Report, SendLog, Store, key_of
 from newsletter.theme import make_theme
 
-log = logging.getLogger(__name__)
+__all__ = ["SendPlan", "SendResult", "Subscriber", "deliver", "message_id", "plan", "report"]
 
 
 @dataclass
 class SendPlan:
-    """Who will receive the issue, who is skipped and why."""
+    """Who will receive the issue, who is skipped and why, and what stops it being sent."""
 
     project: Project
     issue: Issue
@@ -57,50 +59,92 @@ class SendPlan:
     already: int
     suppressed: list[str]
     skipped: list[Problem]
+    not_ready: list[Problem] = field(default_factory=list)  # placeholders: refused unless --force
     message: bytes = b""
 
 
-@dataclass
-class SendResult:
-    """What a run did."""
+@contextmanager
+def _send_log(state: Path) -> Iterator[SendLog]:
+    book = SendLog.open(state)
+    try:
+        yield book
+    finally:
+        book.close()
 
-    sent: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-    retried: int = 0
-    unknown: list[tuple[str, str]] = field(default_factory=list)
 
-
-def state_for(content_dir: Path, state_dir: Path | None) -> Path:
-    """The state folder: ``state/`` beside the content folder unless given."""
-    return state_dir or content_dir.resolve().parent / "state"
+def _load(content_dir: Path, issue_name: str) -> tuple[Project, Issue, list[Problem]]:
+    """The project as ``check`` sees it (errors stop here) and the issue's placeholders."""
+    project = check(content_dir, [issue_name])
+    issue = select(project, [issue_name])[0]
+    return project, issue, placeholders(project.warnings)
 
 
 def plan(
-    content_dir: Path, issue_name: str, subscribers_csv: Path | None, state_dir: Path | None = None
+    content_dir: Path,
+    issue_name: str,
+    subscribers_csv: Path | None,
+    state_dir: Path | None = None,
+    *,
+    dry_run: bool = False,
+    proof: bool = False,
+    force: bool = False,
 ) -> SendPlan:
-    """Load everything a send needs and work out who is still to receive the issue."""
-    project = load_project(content_dir, [issue_name])
-    chosen = select(project, [issue_name])
-    issue = chosen[0]
+    """Load the issue, import ``subscribers_csv`` (not on a dry run), and plan from the store.
+
+    An issue ``check`` rejects stops here (ContentError, located), and so does one that still
+    holds placeholders unless ``force``, a dry run or a proof: before the store is touched.
+    A proof (``--test-to``) needs no store and opens none.
+    """
+    project, issue, not_ready = _load(content_dir, issue_name)
+    if not_ready and not (force or dry_run or proof):
+        raise ContentError(
+            [
+                dataclasses.replace(
+                    p,
+                    severity="error",
+                    message=f"{p.message}; fill it in, or give --force to send the issue as it is",
+                )
+                for p in not_ready
+            ]
+        )
     state = state_for(content_dir, state_dir)
-    subscribers, skipped = read_subscribers(subscribers_csv) if subscribers_csv else ([], [])
-    suppressed_list = read_suppressed(state / "suppressed.csv")
-    settled: set[str] = set()
-    if (state / "sends.sqlite").exists() or state.is_file():
-        book = sendlog.SendLog(state)
-        try:
-            settled = book.settled(issue.id)
-        finally:
-            book.close()
-    to_send, suppressed, already = [], [], 0
-    for person in subscribers:
-        if person.email in suppressed_list:
+    if proof:
+        return SendPlan(project, issue, state, [], 0, [], [], not_ready)
+    skipped: list[Problem] = []
+    suppressed: list[str] = []
+    if subscribers_csv is not None:
+        read_subscribers(subscribers_csv)  # a misread list stops here, before any state exists
+    with _send_log(state) as book:
+        store = book.store
+        if subscribers_csv is not None and not dry_run:
+            imported = import_csv(store, subscribers_csv)
+            skipped = imported.skipped
+            suppressed = [email for email, _ in imported.blocked]
+        people = [Subscriber(s.email, s.name) for s in store.active()]
+        if subscribers_csv is not None and dry_run:  # what the import would add, not done
+            people, skipped, suppressed = _preview(store, people, subscribers_csv)
+        settled = book.settled(issue.id)
+    to_send = [p for p in people if key_of(p.email) not in settled]
+    return SendPlan(
+        project, issue, state, to_send, len(people) - len(to_send), suppressed, skipped, not_ready
+    )
+
+
+def _preview(
+    store: Store, people: list[Subscriber], csv: Path
+) -> tuple[list[Subscriber], list[Problem], list[str]]:
+    """The active list as importing ``csv`` would leave it, without importing it."""
+    listed, skipped = read_subscribers(csv)
+    known = {key_of(p.email) for p in people}
+    suppressed = []
+    for person in listed:
+        if key_of(person.email) in known:
+            continue
+        if store.is_blocked(person.email):
             suppressed.append(person.email)
-        elif person.email in settled:
-            already += 1
-        else:
-            to_send.append(person)
-    return SendPlan(project, issue, state, to_send, already, suppressed, skipped)
+        elif store.status(person.email) is None or store.status(person.email) == "pending":
+            people.append(person)
+    return people, skipped, suppressed
 
 
 def render_message(send_plan: SendPlan) -> bytes:
@@ -129,12 +173,11 @@ def message_for(
 ) -> bytes:
     """One subscriber's message (with its stable Message-ID unless ``mid`` is given)."""
     pub = send_plan.project.publication
-    base = unsubscribe_base(pub)
     return Template(send_plan.message).render(
         to=person.email,
         name=person.name,
         message_id=mid or message_id(pub, send_plan.issue, person.email),
-        unsubscribe=unsubscribe_url(base, secret, person.email),
+        unsubscribe=unsubscribe_url(unsubscribe_base(pub), secret, person.email),
         greeting=greeting,
         subject_prefix=prefix,
     )
@@ -184,58 +227,6 @@ def send_test(send_plan: SendPlan, address: str, greeting: str | None) -> None:
         mailer.close()
 
 
-# A server that refuses this many messages in a row is refusing the message or the sender, not
-# the recipients: stop, rather than mark the whole list as failed for good.
-MAX_REFUSED_IN_A_ROW = 10
-
-
-def _stop_refusals(book: sendlog.SendLog, issue_id: str, refused: list[str], last: str) -> None:
-    for email in refused:  # they are retried on the next run
-        book.outcome(issue_id, email, sendlog.TEMPORARY, f"stopped after refusals in a row: {last}")
-    raise NewsletterError(
-        f"the server refused {len(refused)} messages in a row (last: {last}); stopped so the rest "
-        "of the list is not marked as failed. Check the message and the SMTP settings, then run "
-        "the same command again"
-    )
-
-
-class Patience:
-    """How long a run keeps trying without any message accepted before it stops.
-
-    Without it, a server that is absent or refuses every session costs each recipient its
-    whole backoff (days for a large list); with it, the run stops after ``give_up`` seconds
-    and everyone not yet confirmed stays pending for the next run.
-    """
-
-    def __init__(self, give_up: float, backoff: float) -> None:
-        self.give_up = give_up
-        self.backoff = backoff
-        self.since = time.monotonic()
-        self.failures = 0
-
-    def good(self) -> None:
-        """A message was accepted: start counting again."""
-        self.since = time.monotonic()
-        self.failures = 0
-
-    def check(self, last: str, left: int) -> float:
-        """Raise NewsletterError when patience has run out; return the seconds waited so far."""
-        waited = time.monotonic() - self.since
-        if waited >= self.give_up:
-            raise NewsletterError(
-                f"no message accepted for {waited:.0f} s (last: {last}); stopped, {left} "
-                "recipient(s) left pending. Check the SMTP server and settings, then run the "
-                "same command again"
-            )
-        return waited
-
-    def wait(self, last: str, left: int) -> None:
-        """Sleep before the next try, or raise NewsletterError when patience has run out."""
-        waited = self.check(last, left)
-        time.sleep(min(self.backoff * 2**self.failures, 60.0, self.give_up - waited))
-        self.failures += 1
-
-
 def deliver(
     send_plan: SendPlan,
     greeting: str | None = None,
@@ -244,114 +235,55 @@ def deliver(
     backoff: float = 2.0,
     progress: Callable[[int], None] | None = None,
 ) -> SendResult:
-    """Send to everyone in the plan, recording each attempt and outcome durably."""
-    secret = _secret(True)
-    pub = send_plan.project.publication
-    issue = send_plan.issue
-    template = Template(send_plan.message)
-    config = config_from(pub.smtp)
-    book = sendlog.SendLog(send_plan.state_dir)
-    mailer = Mailer(config, rate)
-    result = SendResult()
-    base = unsubscribe_base(pub)
-    refused: list[str] = []  # permanent refusals in a row
-    patience = Patience(config.give_up, backoff)
-    try:
-        book.lock()
-        # Another run may have finished between planning and locking: trust only the log now.
-        settled = book.settled(issue.id)
-        for index, person in enumerate(send_plan.to_send):
-            if person.email in settled:
-                if progress:
-                    progress(1)
-                continue
-            mid = message_id(pub, issue, person.email)
-            data = template.render(
-                person.email,
-                person.name,
-                mid,
-                unsubscribe_url(base, secret, person.email),
-                greeting,
-            )
-            tries = 0
-            while True:
-                book.attempt(issue.id, person.email, mid)
-                try:
-                    mailer.send(data, pub.sender.address, person.email)
-                except Unknown as exc:
-                    # Maybe delivered: never again in this run; the next run may once more.
-                    book.outcome(issue.id, person.email, sendlog.UNKNOWN, str(exc))
-                    result.unknown.append((person.email, str(exc)))
-                    patience.check(str(exc), len(send_plan.to_send) - index - 1)
-                    break
-                except (Unreachable, Refused) as exc:
-                    book.outcome(issue.id, person.email, sendlog.TEMPORARY, str(exc))
-                    if isinstance(exc, Refused):
-                        raise NewsletterError(
-                            f"{exc}; stopped, {len(send_plan.to_send) - index} recipient(s) "
-                            "left pending"
-                        ) from None
-                    patience.wait(str(exc), len(send_plan.to_send) - index)
-                    result.retried += 1
-                    continue
-                except Temporary as exc:
-                    book.outcome(issue.id, person.email, sendlog.TEMPORARY, str(exc))
-                    if tries == retries:
-                        result.failed.append((person.email, str(exc)))
-                        break
-                    patience.wait(str(exc), len(send_plan.to_send) - index)
-                    tries += 1
-                    result.retried += 1
-                    continue
-                except Permanent as exc:
-                    book.outcome(issue.id, person.email, sendlog.PERMANENT, str(exc))
-                    result.failed.append((person.email, str(exc)))
-                    if not isinstance(exc, Unsendable):  # the address's fault, not the server's
-                        refused.append(person.email)
-                        if len(refused) >= MAX_REFUSED_IN_A_ROW:
-                            _stop_refusals(book, issue.id, refused, str(exc))
-                    break
-                refused.clear()
-                patience.good()
-                book.outcome(issue.id, person.email, sendlog.SENT)
-                result.sent += 1
-                break
-            if progress:
-                progress(1)
-    finally:
-        mailer.close()
-        book.close()
-    log.info(
-        "sent %d, failed %d, unknown %d, retried %d",
-        result.sent,
-        len(result.failed),
-        len(result.unknown),
-        result.retried,
+    """Send to everyone in the plan, under the store's send lock, recording each step."""
+    job = Delivery(
+        send_plan.project.publication,
+        send_plan.issue,
+        send_plan.message,
+        send_plan.to_send,
+        _secret(True),
+        greeting,
+        rate,
+        retries,
+        backoff,
+        progress,
     )
-    return result
+    with _send_log(send_plan.state_dir) as book:
+        return run_delivery(book, job)
 
 
 def report(
     content_dir: Path, issue_name: str, state_dir: Path | None, subscribers_csv: Path | None
-) -> sendlog.Report:
-    """Sent, failed, unknown, pending and suppressed for an issue (from the list if given).
+) -> Report:
+    """Sent, failed, unknown, pending and suppressed for an issue.
 
-    A suppressed subscriber is counted once, as suppressed, whatever the log says of them.
+    Expected: the list's addresses if given (a suppressed one counted once, as suppressed,
+    whatever the log says, unless this issue's send was refused for it: then failed), else
+    the store's active subscribers and everyone in the log.
     """
-    project = load_project(content_dir, [issue_name])
-    issue = select(project, [issue_name])[0]
-    state = state_for(content_dir, state_dir)
-    expected = None
-    suppressed_count = 0
-    if subscribers_csv is not None:
-        subscribers, _ = read_subscribers(subscribers_csv)
-        suppressed = read_suppressed(state / "suppressed.csv")
-        expected = [s.email for s in subscribers if s.email not in suppressed]
-        suppressed_count = len(subscribers) - len(expected)
-    if not (state / "sends.sqlite").exists() and not state.is_file():  # nothing sent yet
-        return sendlog.Report(0, 0, len(expected or []), [], suppressed=suppressed_count)
-    book = sendlog.SendLog(state)
-    try:
-        return dataclasses.replace(book.report(issue.id, expected), suppressed=suppressed_count)
-    finally:
-        book.close()
+    _project, issue, _ = _load(content_dir, issue_name)
+    with _send_log(state_for(content_dir, state_dir)) as book:
+        store = book.store
+        suppressed = 0
+        if subscribers_csv is not None:
+            listed, _ = read_subscribers(subscribers_csv)
+            # Refused by this issue's send (and so bounced since): a failure of this issue.
+            refused = {key_of(e) for e, s in book.statuses(issue.id).items() if s == PERMANENT}
+            expected = [
+                s.email
+                for s in listed
+                if key_of(s.email) in refused or not store.is_blocked(s.email)
+            ]
+            suppressed = len(listed) - len(expected)
+        else:
+            expected = [s.email for s in store.active()] + list(book.statuses(issue.id))
+        found = book.report(issue.id, expected)
+    return Report(
+        found.sent,
+        found.failed,
+        found.pending,
+        found.failures,
+        found.unknown,
+        found.unknowns,
+        suppressed,
+    )

@@ -18,21 +18,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.errors import NewsletterError, Problem
 from newsletter.send.subscribers import normalise, read_subscribers
+from newsletter.statedir import state_for
 from newsletter.subscribers.store import ACTIVE, FORGOTTEN, PENDING, Store
 
 log = logging.getLogger(__name__)
 
 
-def state_folder(content_dir: Path, state_dir: Path | None) -> Path:
-    """The state folder, as ``newsletter send`` finds it: ``state/`` beside the content."""
-    # Same rule as newsletter/commands/send.py's state_for, without importing the renderers.
-    return state_dir or content_dir.resolve().parent / "state"
-
-
 @contextmanager
 def opened(content_dir: Path, state_dir: Path | None) -> Iterator[Store]:
     """Open the store; database failures become one-line errors."""
-    store = Store.open(state_folder(content_dir, state_dir))
+    store = Store.open(state_for(content_dir, state_dir))
     try:
         yield store
     except SQLAlchemyError as exc:

@@ -66,6 +66,8 @@ sends = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("detail", Text, nullable=False, server_default=""),
     Column("updated", Float, nullable=False),
+    # Sends that went out whole and were never answered (migration 0002).
+    Column("unknowns", Integer, nullable=False, server_default="0"),
 )
 Index("sends_key", sends.c.key)
 

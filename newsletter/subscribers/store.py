@@ -6,7 +6,6 @@ through the Alembic migrations shipped in ``migrations/``, run to head by ``Stor
 
 from __future__ import annotations
 
-import csv
 import fcntl
 import hashlib
 import hmac
@@ -19,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
@@ -26,9 +26,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, display_path
+from newsletter.send.subscribers import read_suppressed
 from newsletter.subscribers import STATUSES
 from newsletter.subscribers import schema as t
 
@@ -51,9 +52,12 @@ SOFT_BOUNCE_LIMIT = 3  # issues in a row with a soft bounce before an address is
 # Sources that vouch for an address, so it needs no confirmation; a form needs double opt-in.
 VOUCHED = frozenset({"import", "editor"})
 
-# Send log statuses, as newsletter/send/log.py names them; UNKNOWN: DATA sent, no reply.
+# Send log statuses; UNKNOWN: the whole message went out and the server never answered.
 ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
 UNKNOWN = "unknown"
+# How many unanswered sends of one message a run may follow with another (same Message-ID).
+MAX_UNKNOWN = 2
+_OLD_LOG_COLUMNS = {"issue", "email", "message_id", "status", "attempts", "detail", "updated"}
 
 T = TypeVar("T")
 
@@ -87,6 +91,22 @@ class Report:
     pending: int
     failures: list[tuple[str, str]]
     unknown: int = 0
+    unknowns: list[tuple[str, str]] = field(default_factory=list)
+    suppressed: int = 0
+
+
+class StateError(NewsletterError):
+    """The state folder, the store or the old send log cannot be used."""
+
+
+@dataclass
+class _Legacy:
+    """What the old files hold, read (and checked) before the store is created or changed."""
+
+    send_rows: list[tuple[Any, ...]] = field(default_factory=list)
+    send_stamp: str = ""
+    suppressed: dict[str, str] = field(default_factory=dict)
+    suppressed_digest: str = ""
 
 
 def key_of(email: str) -> str:
@@ -131,9 +151,14 @@ class Store:
 
     @classmethod
     def open(cls, state_dir: Path, url: str | None = None) -> Store:
-        """Open (creating and migrating as needed) the store for a state folder."""
-        state_dir.mkdir(parents=True, exist_ok=True)
+        """Open (creating and migrating as needed) the store for a state folder.
+
+        The state folder and the old files are checked first: a damaged one is a one-line
+        StateError (a misread suppression list a located ContentError), nothing created.
+        """
         chosen = database_url(state_dir, url)
+        legacy = _read_legacy(state_dir, chosen)
+        state_dir.mkdir(parents=True, exist_ok=True)
         try:
             engine = create_engine(chosen)
         except (SQLAlchemyError, ValueError, ImportError) as exc:
@@ -145,10 +170,14 @@ class Store:
         try:
             store._migrate()
             store._key()  # loaded now: later calls need it inside their own transactions
-            store._import_legacy()
-        except OperationalError as exc:
+            store._import_legacy(legacy)
+        except DatabaseError as exc:
             engine.dispose()
-            raise NewsletterError(
+            if engine.dialect.name == "sqlite" and not isinstance(exc, OperationalError):
+                raise StateError(  # "file is not a database", a truncated file...
+                    f"{_where(engine)}: the store cannot be used: {exc.orig or exc}"
+                ) from None
+            raise StateError(
                 f"cannot open the database {_shown(chosen)}: {exc.orig or exc}"
             ) from None
         except BaseException:
@@ -331,18 +360,19 @@ class Store:
         self._suppress(email, UNSUBSCRIBED, how, issue, "")
 
     def _suppress(self, email: str, status: str, how: str, issue: str | None, detail: str) -> None:
+        self._tx(lambda conn: self._suppress_in(conn, email, status, how, issue, detail))
+
+    def _suppress_in(
+        self, conn: Connection, email: str, status: str, how: str, issue: str | None, detail: str
+    ) -> None:
         key = key_of(email)
-
-        def work(conn: Connection) -> None:
-            row = self._row(conn, key)
-            if row is None:
-                if self._is_forgotten(conn, key):
-                    return  # already blocked, and no address may be stored again
-                self._create(conn, email, "", status, how, how, issue, detail)
-            elif row.status != status and not (row.status in BLOCKED and status == UNSUBSCRIBED):
-                self._set(conn, key, row.status, status, how, issue, detail)
-
-        self._tx(work)
+        row = self._row(conn, key)
+        if row is None:
+            if self._is_forgotten(conn, key):
+                return  # already blocked, and no address may be stored again
+            self._create(conn, email, "", status, how, how, issue, detail)
+        elif row.status != status and not (row.status in BLOCKED and status == UNSUBSCRIBED):
+            self._set(conn, key, row.status, status, how, issue, detail)
 
     def record_bounce(self, email: str, issue: str | None, hard: bool, detail: str) -> str:
         """Record a bounce; suppress at once if hard, after three issues in a row if soft."""
@@ -419,6 +449,12 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [Subscriber(email, name) for email, name in conn.execute(query)]
+
+    def active_keys(self) -> set[str]:
+        """The keys (``key_of``) of the active subscribers: who a send may still mail."""
+        query = select(t.subscribers.c.key).where(t.subscribers.c.status == ACTIVE)
+        with self.engine.connect() as conn:
+            return {str(key) for (key,) in conn.execute(query)}
 
     def rows(self, status: str | None = None) -> list[tuple[str, str, str, float]]:
         """Every address (email, name, status, last change), optionally of one status."""
@@ -533,41 +569,28 @@ class Store:
 
     # -- the old files ----------------------------------------------------------------------
 
-    def _import_legacy(self) -> None:
+    def _import_legacy(self, legacy: _Legacy) -> None:
         """Bring in the old send log and suppression list when they are new or changed."""
-        old_log = self.state_dir / "sends.sqlite"
-        if old_log.is_file():
-            stat = old_log.stat()
-            stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
-            if self._setting("imported:sends.sqlite", "") != stamp:
-                self._merge_sends(old_log, stamp)
-        suppressed = self.state_dir / "suppressed.csv"
-        if suppressed.is_file():
-            data = suppressed.read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            if self._setting("imported:suppressed.csv", "") != digest:
-                self._merge_suppressed(suppressed, data, digest)
+        if legacy.send_stamp and self._setting("imported:sends.sqlite", "") != legacy.send_stamp:
+            self._merge_sends(legacy.send_rows, legacy.send_stamp)
+        digest = legacy.suppressed_digest
+        if digest and self._setting("imported:suppressed.csv", "") != digest:
+            self._merge_suppressed(legacy.suppressed, digest)
 
-    def _merge_sends(self, old_log: Path, stamp: str) -> None:
+    def _merge_sends(self, rows: list[tuple[Any, ...]], stamp: str) -> None:
         # The old file may still be written by an older `newsletter send`: read it, never
         # change it, and let a newer row win over an older one, so re-merging is harmless.
-        try:
-            old = sqlite3.connect(f"file:{old_log}?mode=ro", uri=True)
-            try:
-                rows = old.execute(
-                    "SELECT issue, email, message_id, status, attempts, detail, updated FROM sends"
-                ).fetchall()
-            finally:
-                old.close()
-        except sqlite3.Error as exc:
-            raise NewsletterError(f"{old_log}: cannot read the old send log: {exc}") from None
-
         def work(conn: Connection) -> None:
-            for issue, email, mid, status, attempts, detail, updated in rows:
-                where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+            for issue, email, mid, status, attempts, detail, updated, unknowns in rows:
+                where = (t.sends.c.issue == issue) & (t.sends.c.key == key_of(email))
                 mine = conn.execute(select(t.sends.c.updated).where(where)).scalar()
                 values = dict(
-                    message_id=mid, status=status, attempts=attempts, detail=detail, updated=updated
+                    message_id=mid,
+                    status=status,
+                    attempts=attempts,
+                    detail=detail,
+                    updated=updated,
+                    unknowns=unknowns,
                 )
                 if mine is None:
                     conn.execute(
@@ -580,26 +603,24 @@ class Store:
             self._put_setting(conn, "imported:sends.sqlite", stamp)
 
         self._tx(work)
-        log.info("merged %d row(s) of %s into the store", len(rows), old_log)
+        log.info("merged %d row(s) of the old send log into the store", len(rows))
 
-    def _merge_suppressed(self, path: Path, data: bytes, digest: str) -> None:
-        reader = csv.DictReader(data.decode("utf-8-sig", "replace").splitlines())
-        for row in reader:
-            email = (row.get("email") or "").strip()
-            if not email:
-                continue
-            reason = (row.get("reason") or "").strip().lower()
-            status = (
-                BOUNCED
-                if "bounce" in reason
-                else COMPLAINED
-                if "complain" in reason
-                else UNSUBSCRIBED
-            )
-            self._suppress(email, status, "suppressed.csv", None, reason)
-        with self.engine.begin() as conn:
+    def _merge_suppressed(self, suppressed: dict[str, str], digest: str) -> None:
+        def work(conn: Connection) -> None:  # one transaction: all of the list or none of it
+            for email, reason in suppressed.items():
+                lowered = reason.strip().lower()
+                status = (
+                    BOUNCED
+                    if "bounce" in lowered
+                    else COMPLAINED
+                    if "complain" in lowered
+                    else UNSUBSCRIBED
+                )
+                self._suppress_in(conn, email, status, "suppressed.csv", None, lowered)
             self._put_setting(conn, "imported:suppressed.csv", digest)
-        log.info("imported %s into the store", path)
+
+        self._tx(work)
+        log.info("imported %d address(es) of suppressed.csv into the store", len(suppressed))
 
     # -- the send log -----------------------------------------------------------------------
 
@@ -622,12 +643,95 @@ def _lock_key(name: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+def _where(engine: Engine) -> str:
+    """The store as messages name it: the SQLite file's path, else the URL sans password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return display_path(Path(engine.url.database))
+    return _shown(str(engine.url))
+
+
+def _read_legacy(state_dir: Path, url: str) -> _Legacy:
+    """Check the state folder and read the old files, before anything is created or changed."""
+    legacy = _Legacy()
+    if state_dir.exists() and not state_dir.is_dir():
+        raise StateError(f"{display_path(state_dir)}: the state folder is a file")
+    if url.startswith("sqlite:///"):
+        database = Path(url[len("sqlite:///") :])
+        if database.is_dir():
+            raise StateError(f"{display_path(database)}: a folder is where a file should be")
+    old_log = state_dir / "sends.sqlite"
+    if old_log.is_dir():
+        raise StateError(f"{display_path(old_log)}: a folder is where a file should be")
+    if old_log.is_file():
+        stat = old_log.stat()
+        legacy.send_stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+        legacy.send_rows = _read_old_log(old_log)
+    # The one strict reader of the lists: a misread row stops here, located, nothing changed.
+    legacy.suppressed = read_suppressed(state_dir / "suppressed.csv")
+    if legacy.suppressed:
+        data = (state_dir / "suppressed.csv").read_bytes()
+        legacy.suppressed_digest = hashlib.sha256(data).hexdigest()
+    return legacy
+
+
+def _read_old_log(path: Path) -> list[tuple[Any, ...]]:
+    """The rows of the old send log (``state/sends.sqlite``), opened read-only and checked."""
+    shown = display_path(path)
+    try:
+        old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if old.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
+            if not tables:
+                return []
+            if "sends" not in tables:
+                raise StateError(
+                    f"{shown}: not a send log (it holds {', '.join(sorted(tables))}); "
+                    "move it away or give another --state folder"
+                )
+            columns = {row[1] for row in old.execute("PRAGMA table_info(sends)")}
+            if not columns >= _OLD_LOG_COLUMNS:
+                raise StateError(
+                    f"{shown}: not a send log (its sends table has the columns "
+                    f"{', '.join(sorted(columns))})"
+                )
+            unknowns = "unknowns" if "unknowns" in columns else "0"
+            return old.execute(
+                "SELECT issue, email, message_id, status, attempts, detail, updated, "
+                f"{unknowns} FROM sends"
+            ).fetchall()
+        finally:
+            old.close()
+    except sqlite3.Error as exc:
+        raise StateError(f"{shown}: the send log cannot be used: {exc}") from None
+    except OSError as exc:
+        raise StateError(f"{shown}: {exc.strerror or exc}") from None
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn a database failure during a send into a one-line StateError naming the store."""
+
+    @wraps(method)
+    def wrapper(self: SendLog, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StateError(
+                f"{_where(self.store.engine)}: the send log cannot be used: "
+                f"{getattr(exc, 'orig', None) or exc}"
+            ) from None
+
+    return wrapper
+
+
 @dataclass
 class SendLog:
-    """The send log in the store, with newsletter/send/log.py's interface.
+    """The send log in the store: who was sent which issue, and how it went.
 
     Every write is its own committed transaction: an attempt is durable before the SMTP
-    transaction starts, its outcome as soon as the server answers.
+    transaction starts, its outcome as soon as the server answers. Rows are found by the
+    address's key (``key_of``), so a change of case in the list never mails anyone twice.
     """
 
     store: Store
@@ -640,6 +744,7 @@ class SendLog:
         """Open the store of a state folder and its send log; close() closes both."""
         return cls(Store.open(state_dir, url), owns_store=True)
 
+    @_guarded
     def lock(self, name: str = "send") -> None:
         """Take the list's send lock, or fail at once if another send holds it anywhere.
 
@@ -647,7 +752,7 @@ class SendLog:
         SQLite: an flock beside the database file. Both go when the process ends, even killed.
         """
         busy = NewsletterError(
-            f"another send is running with the database {_shown(str(self.store.engine.url))}; "
+            f"another send is running with the database {_where(self.store.engine)}; "
             "wait for it to finish"
         )
         if self.store.dialect == "postgresql":
@@ -659,7 +764,10 @@ class SendLog:
                 raise busy
             self._lock_conn = conn
             return
-        handle = open(f"{self.store.engine.url.database}.{name}.lock", "a")  # noqa: SIM115
+        try:
+            handle = open(f"{self.store.engine.url.database}.{name}.lock", "a")  # noqa: SIM115
+        except OSError as exc:
+            raise StateError(f"{_where(self.store.engine)}: {exc.strerror or exc}") from None
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -673,6 +781,8 @@ class SendLog:
             try:
                 self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
                 self._lock_conn.commit()
+            except SQLAlchemyError:
+                pass  # the session ends below, and the lock with it
             finally:
                 self._lock_conn.close()
                 self._lock_conn = None
@@ -682,15 +792,28 @@ class SendLog:
         if self.owns_store:
             self.store.close()
 
+    @_guarded
     def statuses(self, issue: str) -> dict[str, str]:
         """Every recorded address of an issue and its status."""
         query = select(t.sends.c.email, t.sends.c.status).where(t.sends.c.issue == issue)
         with self.store.engine.connect() as conn:
             return {email: status for email, status in conn.execute(query)}
 
+    @_guarded
+    def settled(self, issue: str) -> set[str]:
+        """Keys not to send to again: sent, refused for good, or unanswered MAX_UNKNOWN times."""
+        c = t.sends.c
+        query = select(c.key).where(
+            (c.issue == issue) & (c.status.in_((SENT, PERMANENT)) | (c.unknowns >= MAX_UNKNOWN))
+        )
+        with self.store.engine.connect() as conn:
+            return {str(key) for (key,) in conn.execute(query)}
+
+    @_guarded
     def attempt(self, issue: str, email: str, message_id: str) -> None:
         """Record, durably, that a message is about to be handed to the server."""
-        where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+        key = key_of(email)
+        where = (t.sends.c.issue == issue) & (t.sends.c.key == key)
 
         def work(conn: Connection) -> None:
             now = time.time()
@@ -704,7 +827,7 @@ class SendLog:
                     insert(t.sends).values(
                         issue=issue,
                         email=email,
-                        key=key_of(email),
+                        key=key,
                         message_id=message_id,
                         status=ATTEMPTED,
                         attempts=1,
@@ -714,26 +837,43 @@ class SendLog:
 
         self.store._tx(work)
 
+    @_guarded
     def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
-        """Record the server's answer (or UNKNOWN when DATA went out and no reply came)."""
-        where = (t.sends.c.issue == issue) & (t.sends.c.email == email)
+        """Record the server's answer (UNKNOWN: no answer; counted per address)."""
+        c = t.sends.c
+        values: dict[str, Any] = {"status": status, "detail": detail, "updated": time.time()}
+        if status == UNKNOWN:
+            values["unknowns"] = c.unknowns + 1
         with self.store.engine.begin() as conn:
             conn.execute(
-                update(t.sends)
-                .where(where)
-                .values(status=status, detail=detail, updated=time.time())
+                update(t.sends).where((c.issue == issue) & (c.key == key_of(email))).values(values)
             )
 
+    @_guarded
+    def bounce(self, issue: str, email: str, hard: bool, detail: str) -> str:
+        """Record the server's refusal of a recipient as a bounce in the list (see the store)."""
+        return self.store.record_bounce(email, issue, hard, detail)
+
+    @_guarded
     def report(self, issue: str, expected: list[str] | None = None) -> Report:
-        """Sent, failed, unknown and pending counts (pending: expected and not yet settled)."""
+        """Sent, failed, unknown and pending counts (pending: the expected not yet settled).
+
+        ``expected`` are addresses (compared by key); without it, everyone in the log.
+        """
         c = t.sends.c
-        query = select(c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
+        query = select(c.key, c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
         with self.store.engine.connect() as conn:
-            rows = [(e, s, d) for e, s, d in conn.execute(query)]
-        status = {email: s for email, s, _ in rows}
-        failures = [(email, detail) for email, s, detail in rows if s == PERMANENT]
-        everyone = set(expected) if expected is not None else set(status)
-        sent = sum(1 for e in everyone if status.get(e) == SENT)
-        failed = sum(1 for e in everyone if status.get(e) == PERMANENT)
-        unknown = sum(1 for e in everyone if status.get(e) == UNKNOWN)
-        return Report(sent, failed, len(everyone) - sent - failed - unknown, failures, unknown)
+            rows = [(k, e, s, d) for k, e, s, d in conn.execute(query)]
+        status = {key: s for key, _, s, _ in rows}
+        everyone = {key_of(e) for e in expected} if expected is not None else set(status)
+        failures = [(e, d) for k, e, s, d in rows if s == PERMANENT and k in everyone]
+        unknowns = [(e, d) for k, e, s, d in rows if s == UNKNOWN and k in everyone]
+        sent = sum(1 for k in everyone if status.get(k) == SENT)
+        return Report(
+            sent,
+            len(failures),
+            len(everyone) - sent - len(failures) - len(unknowns),
+            failures,
+            len(unknowns),
+            unknowns,
+        )
