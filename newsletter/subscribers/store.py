@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +54,9 @@ VOUCHED = frozenset({"import", "editor"})
 # Send log statuses, as newsletter/send/log.py names them; UNKNOWN: DATA sent, no reply.
 ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
 UNKNOWN = "unknown"
+
+# Threads the list service runs store calls on with a server database (SQLite: one writer).
+SERVER_THREADS = 8
 
 T = TypeVar("T")
 
@@ -135,7 +138,7 @@ class Store:
         state_dir.mkdir(parents=True, exist_ok=True)
         chosen = database_url(state_dir, url)
         try:
-            engine = create_engine(chosen)
+            engine = create_engine(chosen, **_pool_options(chosen))
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise NewsletterError(f"cannot use the database {_shown(chosen)}: {exc}") from None
         if engine.dialect.name == "sqlite":
@@ -326,23 +329,40 @@ class Store:
 
     def unsubscribe(self, email: str, how: str, issue: str | None = None) -> None:
         """Unsubscribe an address (idempotent), recording when, how and from which issue."""
-        if how not in UNSUBSCRIBE_HOW:
-            raise ValueError(f"how must be one of {sorted(UNSUBSCRIBE_HOW)}, not {how!r}")
-        self._suppress(email, UNSUBSCRIBED, how, issue, "")
+        self.unsubscribe_many([(email, how, issue)])
 
-    def _suppress(self, email: str, status: str, how: str, issue: str | None, detail: str) -> None:
-        key = key_of(email)
+    def unsubscribe_many(self, requests: Sequence[tuple[str, str, str | None]]) -> None:
+        """Unsubscribe (email, how, issue) triples in one transaction: one commit for them all.
+
+        The list service groups the one-click requests that arrive while a commit is under way,
+        so a burst costs one disk flush, not one each; every one is durable when this returns.
+        """
+        for _, how, _ in requests:
+            if how not in UNSUBSCRIBE_HOW:
+                raise ValueError(f"how must be one of {sorted(UNSUBSCRIBE_HOW)}, not {how!r}")
+        # Rows locked in key order: two batches at once (PostgreSQL) cannot deadlock.
+        ordered = sorted(requests, key=lambda request: key_of(request[0]))
 
         def work(conn: Connection) -> None:
-            row = self._row(conn, key)
-            if row is None:
-                if self._is_forgotten(conn, key):
-                    return  # already blocked, and no address may be stored again
-                self._create(conn, email, "", status, how, how, issue, detail)
-            elif row.status != status and not (row.status in BLOCKED and status == UNSUBSCRIBED):
-                self._set(conn, key, row.status, status, how, issue, detail)
+            for email, how, issue in ordered:
+                self._suppress_in(conn, email, UNSUBSCRIBED, how, issue, "")
 
         self._tx(work)
+
+    def _suppress(self, email: str, status: str, how: str, issue: str | None, detail: str) -> None:
+        self._tx(lambda conn: self._suppress_in(conn, email, status, how, issue, detail))
+
+    def _suppress_in(
+        self, conn: Connection, email: str, status: str, how: str, issue: str | None, detail: str
+    ) -> None:
+        key = key_of(email)
+        row = self._row(conn, key)
+        if row is None:
+            if self._is_forgotten(conn, key):
+                return  # already blocked, and no address may be stored again
+            self._create(conn, email, "", status, how, how, issue, detail)
+        elif row.status != status and not (row.status in BLOCKED and status == UNSUBSCRIBED):
+            self._set(conn, key, row.status, status, how, issue, detail)
 
     def record_bounce(self, email: str, issue: str | None, hard: bool, detail: str) -> str:
         """Record a bounce; suppress at once if hard, after three issues in a row if soft."""
@@ -606,6 +626,17 @@ class Store:
     def send_log(self) -> SendLog:
         """The send log kept in this store."""
         return SendLog(self)
+
+
+def _pool_options(url: str) -> dict[str, int]:
+    """A server database's pool: a connection kept for each store thread of the service.
+
+    QueuePool closes every connection beyond ``pool_size`` when it is returned, so a pool
+    smaller than the service's threads would open a new connection for most requests.
+    """
+    if url.startswith("sqlite"):
+        return {}
+    return {"pool_size": SERVER_THREADS + 2, "max_overflow": 8}
 
 
 def _shown(url: str) -> str:
