@@ -43,7 +43,11 @@ class GroupCommit(Generic[Item]):
             self._draining = asyncio.create_task(self._drain())
         # A client that goes away does not take its item out of the batch: the request was
         # received, so it is recorded all the same.
-        await asyncio.shield(future)
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(_log_failure)  # nobody is left to see it fail
+            raise
 
     async def _drain(self) -> None:
         try:
@@ -79,3 +83,8 @@ def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> N
         future.set_exception(exc)
     else:
         future.set_result(None)
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("an abandoned item failed: %r", future.exception())
