@@ -307,3 +307,16 @@ def test_unsubscribe_many_in_one_transaction(store: Store) -> None:
     assert store.status("gone@example.org") is None and store.is_blocked("gone@example.org")
     with pytest.raises(ValueError, match="how must be one of"):
         store.unsubscribe_many([("a@example.org", "clicked", None)])
+
+
+def test_database_errors_carry_no_bound_values(store: Store) -> None:
+    # Errors reach logs (the service's 500s): SQLAlchemy must not print the bound values.
+    from newsletter.subscribers import schema
+
+    store.subscribe("secret.reader@example.org", source="import")
+    row = dict(key="secret.reader@example.org", email="x", status="active", created=0, updated=0)
+    with pytest.raises(sa.exc.IntegrityError) as caught, store.engine.begin() as conn:
+        conn.execute(sa.insert(schema.subscribers).values(**row))
+    # SQLite's message names only the column; PostgreSQL's own DETAIL still quotes the key.
+    assert "[parameters:" not in str(caught.value)
+    assert "secret.reader" not in str(caught.value).split("[SQL:", 1)[1]

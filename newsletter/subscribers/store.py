@@ -675,15 +675,16 @@ _UNSUBSCRIBE_ROW = (
 )
 
 
-def _pool_options(url: str) -> dict[str, int]:
-    """A server database's pool: a connection kept for each store thread of the service.
+def _pool_options(url: str) -> dict[str, Any]:
+    """The engine's options; a server database's pool keeps one connection per store thread.
 
     QueuePool closes every connection beyond ``pool_size`` when it is returned, so a pool
     smaller than the service's threads would open a new connection for most requests.
     """
+    # No statement's parameters in error messages: they hold addresses, and errors get logged.
     if url.startswith("sqlite"):
-        return {}
-    return {"pool_size": SERVER_THREADS + 2, "max_overflow": 8}
+        return {"hide_parameters": True}
+    return {"hide_parameters": True, "pool_size": SERVER_THREADS + 2, "max_overflow": 8}
 
 
 def _shown(url: str) -> str:
