@@ -278,3 +278,45 @@ def test_two_processes_take_the_send_lock_at_once(tmp_path: Path, database_url: 
         run.stdin.flush()
     outputs = sorted(run.communicate(timeout=60)[0].split(":")[0].strip() for run in runs)
     assert outputs == ["locked", "refused"]
+
+
+def test_unsubscribe_many_in_one_transaction(store: Store) -> None:
+    store.subscribe_many([("a@example.org", ""), ("b@example.org", "")], "import")
+    store.record_bounce("b@example.org", "2021-11-11", True, "550")
+    store.forget("gone@example.org")
+    commits: list[int] = []
+    sa.event.listen(store.engine, "commit", lambda _conn: commits.append(1))
+    store.unsubscribe_many(
+        [
+            ("A@example.org", "one-click", None),
+            ("a@example.org", "link", None),  # the same address again: recorded once
+            ("b@example.org", "one-click", None),  # bounced stays bounced
+            ("new@example.org", "one-click", "2021-11-11"),  # unknown: kept as unsubscribed
+            ("gone@example.org", "one-click", None),  # erased: never stored again
+        ]
+    )
+    assert len(commits) == 1
+    assert [(e.from_status, e.to_status, e.how) for e in store.history("a@example.org")][-1] == (
+        "active",
+        "unsubscribed",
+        "one-click",
+    )
+    assert len(store.history("a@example.org")) == 2
+    assert store.status("b@example.org") == "bounced"
+    assert store.history("new@example.org")[-1].issue == "2021-11-11"
+    assert store.status("gone@example.org") is None and store.is_blocked("gone@example.org")
+    with pytest.raises(ValueError, match="how must be one of"):
+        store.unsubscribe_many([("a@example.org", "clicked", None)])
+
+
+def test_database_errors_carry_no_bound_values(store: Store) -> None:
+    # Errors reach logs (the service's 500s): SQLAlchemy must not print the bound values.
+    from newsletter.subscribers import schema
+
+    store.subscribe("secret.reader@example.org", source="import")
+    row = dict(key="secret.reader@example.org", email="x", status="active", created=0, updated=0)
+    with pytest.raises(sa.exc.IntegrityError) as caught, store.engine.begin() as conn:
+        conn.execute(sa.insert(schema.subscribers).values(**row))
+    # SQLite's message names only the column; PostgreSQL's own DETAIL still quotes the key.
+    assert "[parameters:" not in str(caught.value)
+    assert "secret.reader" not in str(caught.value).split("[SQL:", 1)[1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -26,6 +26,7 @@ from starlette.routing import Route
 from newsletter.send.tokens import verify as verify_unsubscribe
 from newsletter.subscribers import ses
 from newsletter.subscribers.access import AccessLog, pseudonym
+from newsletter.subscribers.batch import GroupCommit
 from newsletter.subscribers.confirmation import (
     Outbox,
     SmtpOutbox,
@@ -36,6 +37,7 @@ from newsletter.subscribers.confirmation import (
 )
 from newsletter.subscribers.ratelimit import RateLimiter
 from newsletter.subscribers.settings import ServiceSettings
+from newsletter.subscribers.store import SERVER_THREADS
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ class ListStore(Protocol):
     def subscribe(self, email: str, name: str = "", source: str = "form") -> str: ...
     def confirm(self, email: str) -> bool: ...
     def unsubscribe(self, email: str, how: str, issue: str | None = None) -> None: ...
+    def unsubscribe_many(self, requests: Sequence[tuple[str, str, str | None]]) -> None: ...
     def record_bounce(self, email: str, issue: str | None, hard: bool, detail: str) -> str: ...
     def record_complaint(self, email: str, issue: str | None, detail: str) -> None: ...
     def status(self, email: str) -> str | None: ...
@@ -74,9 +77,15 @@ class ListService:
         self.origins = {_origin(settings.base_url), _origin(settings.publication.site_url)}
         self.stylesheet = settings.theme.read("web/style.css")
         # SQLite takes one writer at a time: threads racing for its lock sleep in its busy
-        # handler; one thread queues the calls instead. A server database takes a few at once.
-        workers = 1 if getattr(store, "dialect", "sqlite") == "sqlite" else 8
+        # handler; one thread queues the calls instead. A server database takes a few at once
+        # (as many as the store keeps pooled connections for).
+        sqlite = getattr(store, "dialect", "sqlite") == "sqlite"
+        workers = 1 if sqlite else SERVER_THREADS
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="store")
+        # Unsubscribes that arrive during a commit share the next one (batch.py).
+        self.unsubscribes: GroupCommit[tuple[str, str, str | None]] = GroupCommit(
+            self.call, store.unsubscribe_many
+        )
 
     async def call(self, work: Callable[..., T], *args: Any) -> T:
         """Run a store call on the store's threads, off the event loop."""
@@ -241,7 +250,7 @@ class ListService:
             how = "link"
         else:
             return PlainTextResponse("expected List-Unsubscribe=One-Click\n", status_code=400)
-        await self.call(self.store.unsubscribe, email, how)
+        await self.unsubscribes.submit((email, how, None))  # committed when this returns
         log.info("unsubscribe %s: %s", pseudonym(self.settings.secret, email), how)
         if how == "one-click":  # a mail client's request: no page, no redirect, no cookie
             return PlainTextResponse("unsubscribed\n")

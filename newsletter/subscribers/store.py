@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import wraps
@@ -24,7 +24,18 @@ from typing import Any, TextIO, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, text, update
+from sqlalchemy import (
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -58,6 +69,9 @@ UNKNOWN = "unknown"
 # How many unanswered sends of one message a run may follow with another (same Message-ID).
 MAX_UNKNOWN = 2
 _OLD_LOG_COLUMNS = {"issue", "email", "message_id", "status", "attempts", "detail", "updated"}
+
+# Threads the list service runs store calls on with a server database (SQLite: one writer).
+SERVER_THREADS = 8
 
 T = TypeVar("T")
 
@@ -160,7 +174,7 @@ class Store:
         legacy = _read_legacy(state_dir, chosen)
         state_dir.mkdir(parents=True, exist_ok=True)
         try:
-            engine = create_engine(chosen)
+            engine = create_engine(chosen, **_pool_options(chosen))
         except (SQLAlchemyError, ValueError, ImportError) as exc:
             raise NewsletterError(f"cannot use the database {_shown(chosen)}: {exc}") from None
         if engine.dialect.name == "sqlite":
@@ -355,9 +369,53 @@ class Store:
 
     def unsubscribe(self, email: str, how: str, issue: str | None = None) -> None:
         """Unsubscribe an address (idempotent), recording when, how and from which issue."""
-        if how not in UNSUBSCRIBE_HOW:
-            raise ValueError(f"how must be one of {sorted(UNSUBSCRIBE_HOW)}, not {how!r}")
-        self._suppress(email, UNSUBSCRIBED, how, issue, "")
+        self.unsubscribe_many([(email, how, issue)])
+
+    def unsubscribe_many(self, requests: Sequence[tuple[str, str, str | None]]) -> None:
+        """Unsubscribe (email, how, issue) triples in one transaction: one commit for them all.
+
+        The list service groups the one-click requests that arrive while a commit is under way,
+        so a burst costs one disk flush, not one each; every one is durable when this returns.
+        """
+        for _, how, _ in requests:
+            if how not in UNSUBSCRIBE_HOW:
+                raise ValueError(f"how must be one of {sorted(UNSUBSCRIBE_HOW)}, not {how!r}")
+        first: dict[str, tuple[str, str, str | None]] = {}
+        for request in requests:  # the same address twice: the first request is the one kept
+            first.setdefault(key_of(request[0]), request)
+        c = t.subscribers.c
+
+        def work(conn: Connection) -> None:
+            # A handful of statements for the whole batch, not three per address.
+            query = select(c.key, c.status).where(c.key.in_(sorted(first))).order_by(c.key)
+            if self.dialect == "postgresql":
+                query = query.with_for_update()  # locked in key order: batches cannot deadlock
+            before = {key: str(status) for key, status in conn.execute(query)}
+            now = time.time()
+            changed, events = [], []
+            for key, (email, how, issue) in sorted(first.items()):
+                status = before.get(key)
+                if status is None:
+                    if not self._is_forgotten(conn, key):  # erased: already blocked for good
+                        self._create(conn, email, "", UNSUBSCRIBED, how, how, issue)
+                elif status not in BLOCKED:  # bounced or complained stays so
+                    changed.append({"row": key, "at": now})
+                    events.append(
+                        {
+                            "key": key,
+                            "at": now,
+                            "from_status": status,
+                            "to_status": UNSUBSCRIBED,
+                            "how": how,
+                            "issue": issue,
+                            "detail": "",
+                        }
+                    )
+            if changed:
+                conn.execute(_UNSUBSCRIBE_ROW, changed)
+                conn.execute(insert(t.events), events)
+
+        self._tx(work)
 
     def _suppress(self, email: str, status: str, how: str, issue: str | None, detail: str) -> None:
         self._tx(lambda conn: self._suppress_in(conn, email, status, how, issue, detail))
@@ -627,6 +685,26 @@ class Store:
     def send_log(self) -> SendLog:
         """The send log kept in this store."""
         return SendLog(self)
+
+
+# One statement for a whole batch of unsubscribes (executemany).
+_UNSUBSCRIBE_ROW = (
+    update(t.subscribers)
+    .where(t.subscribers.c.key == bindparam("row"))
+    .values(status=UNSUBSCRIBED, updated=bindparam("at"))
+)
+
+
+def _pool_options(url: str) -> dict[str, Any]:
+    """The engine's options; a server database's pool keeps one connection per store thread.
+
+    QueuePool closes every connection beyond ``pool_size`` when it is returned, so a pool
+    smaller than the service's threads would open a new connection for most requests.
+    """
+    # No statement's parameters in error messages: they hold addresses, and errors get logged.
+    if url.startswith("sqlite"):
+        return {"hide_parameters": True}
+    return {"hide_parameters": True, "pool_size": SERVER_THREADS + 2, "max_overflow": 8}
 
 
 def _shown(url: str) -> str:
