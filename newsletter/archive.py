@@ -58,6 +58,38 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One figure of the key-figures box: its value as the table writes it, and what it counts."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """What a reader sees first, as situation reports show it: the issue's IED incidents,
+    killed, injured and governorates affected, and the change from the previous issue."""
+
+    totals: Totals
+    governorates: int
+    change: Change | None
+
+    @property
+    def figures(self) -> tuple[Figure, ...]:
+        """The figures in reading order; counts phrased honestly (``3-4``, ``at least 7``)."""
+        incidents = self.totals.incidents
+        return (
+            Figure(f"{incidents:,}", "IED incident" if incidents == 1 else "IED incidents"),
+            Figure(str(self.totals.deaths), "killed"),
+            Figure(str(self.totals.injuries), "injured"),
+            Figure(
+                f"{self.governorates:,}",
+                "governorate affected" if self.governorates == 1 else "governorates affected",
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class GovernorateHistory:
     """Every incident recorded in one governorate, by issue, oldest first."""
 
@@ -134,6 +166,17 @@ def change_from_previous(project: Project, issue: Issue) -> Change | None:
     else:
         said = [_rate_difference(a, length, b, before_length) for a, b in pairs]
     return Change(previous, length, before_length, *said)
+
+
+def key_figures(project: Project, issue: Issue) -> KeyFigures:
+    """The issue's key figures: the totals of its own table (as the table and the change from
+    the previous issue count them), the governorates with incidents, the change."""
+    rows = issue.ied.incidents
+    return KeyFigures(
+        totals=totals(rows),
+        governorates=len({row.province for row in rows}),
+        change=change_from_previous(project, issue),
+    )
 
 
 def governorate_histories(project: Project) -> tuple[GovernorateHistory, ...]:

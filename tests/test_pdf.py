@@ -133,6 +133,9 @@ def test_long_table_repeats_its_header_and_keeps_its_totals(project: Path, tmp_p
     totals = [p for p in pages if "Total: 90 incidents" in p]
     assert len(totals) == 1
     assert totals[0] in with_rows  # the totals row is never alone on its page
+    # A map key longer than a page still ends on the note's page: the note is never alone.
+    noted = [p for p in pages if "Please note: some geographic locations" in p]
+    assert len(noted) == 1 and re.search(r"\b90\. Place 89, Baghdad", noted[0])
 
 
 def test_arabic_names_render_with_an_arabic_font(project: Path, tmp_path: Path) -> None:

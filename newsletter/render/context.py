@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from newsletter import headers, paths
+from newsletter.archive import key_figures
 from newsletter.compute import format_date, summarise
 from newsletter.loader import Project, position
 from newsletter.model import Issue
@@ -19,6 +20,7 @@ def issue_context(project: Project, issue: Issue) -> dict[str, Any]:
         "pub": pub,
         "issue": issue,
         "ied": summarise(issue, pub),
+        "key_figures": key_figures(project, issue),
         "period": headers.period_text(issue, pub),
         "title": headers.title(issue, pub),
         "masthead": headers.masthead(issue, pub),
