@@ -129,5 +129,6 @@ def make_theme(project_templates: Path | None = None) -> Theme:
     env.filters["md_inline"] = markup.to_inline_html
     env.filters["date"] = format_date
     env.globals["linked"] = markup.linked
+    env.globals["subscribe_line"] = markup.subscribe_line
     env.filters["gslug"] = governorate_slug
     return Theme(env, unique)
