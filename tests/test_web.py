@@ -198,9 +198,10 @@ def test_favicon_and_not_found_page(sample: SampleBuild) -> None:
     for page in ("index.html", "issues/2021-11-11/index.html", "search.html"):
         html = (site / page).read_text(encoding="utf-8")
         icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', html)
-        assert icon and (site / page).parent.joinpath(icon[1]).resolve() == (
-            site / "favicon.svg"
-        ).resolve()
+        assert (
+            icon
+            and (site / page).parent.joinpath(icon[1]).resolve() == (site / "favicon.svg").resolve()
+        )
     assert (site / "favicon.svg").read_text(encoding="utf-8").startswith("<svg")
     assert (site / "apple-touch-icon.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     missing = (site / "404.html").read_text(encoding="utf-8")

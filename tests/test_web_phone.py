@@ -138,7 +138,9 @@ def test_search_lands_on_the_matching_section(light: Any, site: str) -> None:
     assert "Chevron" in excerpts[1] and "IED" not in excerpts[1]
     results[0].click()
     WebDriverWait(light, 10).until(lambda d: d.execute_script("return location.hash") == "#economy")
-    top = light.execute_script("return document.getElementById('economy').getBoundingClientRect().top")
+    top = light.execute_script(
+        "return document.getElementById('economy').getBoundingClientRect().top"
+    )
     assert 0 <= top < 50
 
 
