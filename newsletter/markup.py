@@ -12,6 +12,8 @@ import nh3
 from cmarkgfm.cmark import Options
 from markupsafe import Markup
 
+from newsletter.model import LinkedText, SocialLink
+
 ALLOWED_TAGS = {
     "p",
     "a",
@@ -122,6 +124,32 @@ def findings(text: str) -> list[tuple[str, str]]:
 
 def linked(text: str, link_text: str, url: str) -> Markup:
     """Escape ``text`` and link the first occurrence of ``link_text`` to ``url``."""
-    escaped = str(Markup.escape(text))
-    anchor = Markup('<a href="{}">{}</a>').format(url, link_text)
-    return Markup(escaped.replace(str(Markup.escape(link_text)), str(anchor), 1))
+    return linked_all(text, [(link_text, url)])
+
+
+def linked_all(text: str, links: list[tuple[str, str]]) -> Markup:
+    """Escape ``text`` and link the first occurrence of each ``(link_text, url)``; a link whose
+    words the text does not contain follows the text, after a space (`` · `` between them)."""
+    spans: list[tuple[int, int, str, str]] = []
+    extra: list[Markup] = []
+    for link_text, url in links:
+        start = text.find(link_text) if link_text else -1
+        end = start + len(link_text)
+        if start < 0 or any(start < e and s < end for s, e, _, _ in spans):
+            extra.append(Markup('<a href="{}">{}</a>').format(url, link_text))
+        else:
+            spans.append((start, end, link_text, url))
+    out, at = Markup(""), 0
+    for start, end, link_text, url in sorted(spans):
+        out += Markup.escape(text[at:start]) + Markup('<a href="{}">{}</a>').format(url, link_text)
+        at = end
+    out += Markup.escape(text[at:])
+    return out + (Markup(" ") + Markup(" · ").join(extra) if extra else Markup(""))
+
+
+def subscribe_line(subscribe: LinkedText, social: list[SocialLink], url: str) -> Markup:
+    """The subscribe sentence as every edition shows it: its link to ``url`` and each social
+    profile linked where the sentence names it (``link_text``), or after it by name."""
+    links = [(subscribe.link_text, url)]
+    links += [(s.link_text or s.name, s.url) for s in social]
+    return linked_all(subscribe.text, links)

@@ -130,5 +130,6 @@ def make_theme(project_templates: Path | None = None) -> Theme:
     env.filters["date"] = format_date
     env.globals["linked"] = markup.linked
     env.globals["manage_url"] = paths.manage_url
+    env.globals["subscribe_line"] = markup.subscribe_line
     env.filters["gslug"] = governorate_slug
     return Theme(env, unique)

@@ -9,7 +9,18 @@ from markupsafe import Markup, escape
 from newsletter.archive import IssueFigures
 from newsletter.counts import Count, total
 
-WIDTH, PANEL, GAP, LEFT, RIGHT, TOP = 640, 90, 30, 44, 12, 24
+# The figures left of the axis and the labels above each panel leave room for the larger text
+# a phone gets (see STYLE): the chart is drawn 640 units wide and shrinks to the screen.
+WIDTH, PANEL, GAP, LEFT, RIGHT, TOP, BOTTOM = 640, 90, 44, 64, 12, 36, 36
+# The chart shrinks with the screen (to 0.45 of its size on a 320 px phone), so its text is
+# drawn larger in the chart's own units on narrow screens: at least 11 px on any of them.
+STYLE = (
+    ".label{font:bold 13px Arial,sans-serif;fill:#1a1a1a}"
+    ".tick{font:11px Arial,sans-serif;fill:#444}"
+    "@media (max-width:720px){.label{font-size:16px}.tick{font-size:15px}}"
+    "@media (max-width:560px){.label{font-size:20px}.tick{font-size:19px}}"
+    "@media (max-width:400px){.label{font-size:26px}.tick{font-size:25px}}"
+)
 WEEK = 7  # heights are per 7 days: the monitor's issues cover 7, 8, 14 or 15 days
 SERIES = (
     ("incidents", "Incidents", "#1b3a57"),
@@ -67,7 +78,7 @@ def trend_chart(points: Sequence[IssueFigures], title: str, ident: str = "trend"
     with a dot at the low end; an open-ended count (``at least N``) as a dot at N with an arrow
     up, so the chart never claims more than the rows.
     """
-    height = TOP + len(SERIES) * (PANEL + GAP) - GAP + 24
+    height = TOP + len(SERIES) * (PANEL + GAP) - GAP + BOTTOM
     parts: list[str] = []
     ends = [p.issue.period.end.toordinal() for p in points]
     span = (ends[-1] - ends[0]) if points else 0
@@ -127,7 +138,6 @@ def trend_chart(points: Sequence[IssueFigures], title: str, ident: str = "trend"
         f'class="trend" role="img" aria-labelledby="{ident}-title {ident}-desc">'
         f'<title id="{ident}-title">{escape(title)}</title>'
         f'<desc id="{ident}-desc">{escape(_summary(points))}</desc>'
-        f"<style>.label{{font:bold 13px Arial,sans-serif;fill:#1a1a1a}}"
-        f".tick{{font:11px Arial,sans-serif;fill:#444}}</style>" + "".join(parts) + "</svg>"
+        f"<style>{STYLE}</style>" + "".join(parts) + "</svg>"
     )
     return Markup(svg)

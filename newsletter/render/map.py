@@ -68,28 +68,46 @@ class MapFigure:
 
 
 class Projection:
-    """Longitude and latitude to SVG pixels, fixed by the boundary data's extent."""
+    """Longitude and latitude to SVG pixels, fixed by the boundary data's extent.
 
-    def __init__(self, borders: Boundaries) -> None:
-        lons = [x for arc in borders.arcs for x, _ in arc]
-        lats = [y for arc in borders.arcs for _, y in arc]
-        self.west, self.north = min(lons), max(lats)
-        self.scale = (WIDTH - 2 * MARGIN) / ((max(lons) - self.west) * KX)
-        self.map_height = math.ceil(2 * MARGIN + (self.north - min(lats)) * self.scale)
+    ``extent`` (west, south, east, north) frames a part of the country instead, drawn
+    ``width`` pixels wide: the email's and the preview image's maps crop to their incidents."""
+
+    def __init__(
+        self,
+        borders: Boundaries,
+        width: float = WIDTH,
+        extent: tuple[float, float, float, float] | None = None,
+        margin: float = MARGIN,
+    ) -> None:
+        if extent is None:
+            extent = full_extent(borders)
+        west, south, east, north = extent
+        self.margin = margin
+        self.west, self.north = west, north
+        self.scale = (width - 2 * margin) / ((east - west) * KX)
+        self.map_height = math.ceil(2 * margin + (north - south) * self.scale)
 
     def __call__(self, point: Point) -> tuple[float, float]:
         lon, lat = point
         return (
-            MARGIN + (lon - self.west) * KX * self.scale,
-            MARGIN + (self.north - lat) * self.scale,
+            self.margin + (lon - self.west) * KX * self.scale,
+            self.margin + (self.north - lat) * self.scale,
         )
 
     def back(self, x: float, y: float) -> Point:
         """Pixels back to (lon, lat)."""
         return (
-            self.west + (x - MARGIN) / (KX * self.scale),
-            self.north - (y - MARGIN) / self.scale,
+            self.west + (x - self.margin) / (KX * self.scale),
+            self.north - (y - self.margin) / self.scale,
         )
+
+
+def full_extent(borders: Boundaries) -> tuple[float, float, float, float]:
+    """West, south, east and north edges of the whole boundary data."""
+    lons = [x for arc in borders.arcs for x, _ in arc]
+    lats = [y for arc in borders.arcs for _, y in arc]
+    return min(lons), min(lats), max(lons), max(lats)
 
 
 def alt_text(located: tuple[Located, ...]) -> str:
@@ -349,17 +367,20 @@ def _figure(located: tuple[Located, ...]) -> MapFigure:
 
 
 def render_map_png(svg: str) -> bytes:
-    """Rasterise the map for the email, at ``PNG_SCALE`` times its SVG size."""
-    # Imported here: only the email's PNG needs cairo.
+    """Rasterise the map at ``PNG_SCALE`` times its SVG size."""
+    return rasterise(svg, WIDTH * PNG_SCALE)[0]
+
+
+def rasterise(svg: str, width: int) -> tuple[bytes, tuple[int, int]]:
+    """Draw SVG text as a PNG ``width`` pixels wide, with a small palette; and its size."""
+    # Imported here: only the email's PNG and the preview image need cairo.
     from cairosvg.parser import Tree
     from cairosvg.surface import PNGSurface
     from PIL import Image
 
     # Draw on cairo's surface and hand its pixels straight to Pillow: letting cairosvg
     # encode a PNG only for Pillow to decode it again cost twice the drawing itself.
-    surface = PNGSurface(
-        Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=WIDTH * PNG_SCALE
-    )
+    surface = PNGSurface(Tree(bytestring=svg.encode("utf-8")), None, 96, output_width=width)
     pixels = surface.cairo
     pixels.flush()
     size = (pixels.get_width(), pixels.get_height())
@@ -374,7 +395,7 @@ def render_map_png(svg: str) -> bytes:
     )
     out = io.BytesIO()
     palette.save(out, "PNG")
-    return out.getvalue()
+    return out.getvalue(), size
 
 
 def _gazetteer(content_dir: Path) -> tuple[Index, list[Problem]]:
@@ -428,5 +449,20 @@ class InlineImage:
 
 
 def email_map_image(issue: Issue, figure: MapFigure) -> InlineImage:
-    """The map's PNG and its content-id, for the message builder to attach inline."""
-    return InlineImage(render_map_png(figure.svg), f"map.{issue.id}@newsletter", MAP_FILE)
+    """The email's map PNG (drawn for a phone, see ``mapvariants``) and its content-id."""
+    from newsletter.render.mapvariants import email_map
+
+    return InlineImage(email_map(figure.located).png, f"map.{issue.id}@newsletter", MAP_FILE)
+
+
+def og_image_png(issue: Issue, project: Project) -> bytes:
+    """The issue's 1200x630 Open Graph image: the map (cropped as the email's), title, totals."""
+    from newsletter import headers
+    from newsletter.compute import summarise
+    from newsletter.render.mapvariants import og_png
+
+    pub = project.publication
+    located = issue_places(project, issue)
+    totals = summarise(issue, pub).totals
+    phrase = totals.phrase() if totals.incidents else "No IED incidents reported"
+    return og_png(located, pub.title, headers.title(issue, pub), phrase)

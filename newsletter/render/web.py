@@ -18,9 +18,12 @@ from newsletter.render.context import issue_context
 from newsletter.render.data import correction_rows, incident_rows, to_csv, to_json
 from newsletter.render.map import issue_places
 from newsletter.render.search import search_year
+from newsletter.render.share import cut_at_word, og_image, og_image_file, og_image_url
 from newsletter.theme import Theme
 
 FEED_SIZE = 20
+FAVICON, TOUCH_ICON = "favicon.svg", "apple-touch-icon.png"
+UNLISTED = {"404.html"}  # pages the sitemap leaves out
 
 
 def _headlines(issue: Issue) -> str:
@@ -43,11 +46,14 @@ def _updated(issue: Issue) -> str:
 def web_context(project: Project, issue: Issue) -> dict[str, Any]:
     """The issue's context plus what its web page needs: change from previous, metadata."""
     context = issue_context(project, issue)
+    totals = context["ied"].totals
+    phrase = totals.phrase() if totals.incidents else "No IED incidents reported"
     return {
         **context,
         "change": change_from_previous(project, issue),
         "canonical": context["issue_url"],
-        "description": _headlines(issue)[:300],
+        "description": cut_at_word(_headlines(issue)),
+        "og_image": og_image(project, issue, context["title"], phrase),
     }
 
 
@@ -96,12 +102,14 @@ def render_index(theme: Theme, project: Project, book: Ledger | None = None) -> 
     )
 
 
-def issue_files(theme: Theme, project: Project, issue: Issue) -> dict[str, str]:
-    """One issue's web page and data downloads, by site path."""
+def issue_files(theme: Theme, project: Project, issue: Issue) -> dict[str, str | bytes]:
+    """One issue's web page, its preview image and data downloads, by site path."""
     folder = paths.issue_dir(issue)
     rows = incident_rows(issue_rows(issue), lambda i: issue_places(project, i))
+    image, png = og_image_file(project, issue)
     return {
         folder + "index.html": render_issue_page(theme, web_context(project, issue)),
+        image: png,
         folder + "incidents.csv": to_csv(rows),
         folder + "incidents.json": to_json(rows),
     }
@@ -157,25 +165,44 @@ def render_archive(
             "web/subscribe.html",
             **_page_context(project, f"{pub.site_url}subscribe/", f"Subscribe to the {pub.title}."),
         )
+    # Served for any missing path, at any depth: its links are absolute.
+    files["404.html"] = theme.render(
+        "web/404.html",
+        root=pub.site_url,
+        **_page_context(project, f"{pub.site_url}404.html", "Page not found."),
+    )
     files["atom.xml"] = render_feed(theme, project)
     files["sitemap.xml"] = render_sitemap(theme, project, [*page_names, *files])
     files["style.css"] = theme.read("web/style.css")
+    files[FAVICON] = theme.read("web/" + FAVICON)
+    files[TOUCH_ICON] = render_touch_icon(files[FAVICON])
     return files
+
+
+def render_touch_icon(svg: str | bytes) -> bytes:
+    """The favicon as the 180x180 PNG that phones put on a home screen."""
+    import cairosvg
+
+    data = svg.encode() if isinstance(svg, str) else svg
+    png = cairosvg.svg2png(bytestring=data, output_width=180, output_height=180)
+    assert isinstance(png, bytes)
+    return png
 
 
 def render_feed(
     theme: Theme, project: Project, contexts: dict[str, dict[str, Any]] | None = None
 ) -> str:
-    """The Atom feed: the latest issues with their full content."""
+    """The Atom feed: the latest issues with their full content, footer and PDF edition."""
     latest = list(reversed(project.issues))[:FEED_SIZE]
     entries = []
     for issue in latest:
         context = contexts[issue.id] if contexts else web_context(project, issue)
-        html = theme.render("web/_article.html", base=context["issue_url"], **context)
+        html = theme.render("web/_entry.html", base=context["issue_url"], **context)
         entries.append(
             {
                 "title": context["title"],
                 "url": context["issue_url"],
+                "pdf": context["pdf_url"],
                 "published": _stamp(issue),
                 "updated": _updated(issue),
                 "summary": _headlines(issue),
@@ -187,14 +214,15 @@ def render_feed(
 
 
 def render_sitemap(theme: Theme, project: Project, files: Iterable[str]) -> str:
-    """The sitemap: every HTML page, with the issue pages' dates."""
+    """The sitemap: every HTML page, with the issue pages' dates and preview images."""
     pub = project.publication
     dates = {paths.issue_dir(i) + "index.html": _updated(i)[:10] for i in project.issues}
+    images = {paths.issue_dir(i) + "index.html": og_image_url(pub, i) for i in project.issues}
     urls = []
     for name in sorted(files):
-        if name.endswith(".html"):
+        if name.endswith(".html") and name not in UNLISTED:
             url = pub.site_url + (
                 name[: -len("index.html")] if name.endswith("index.html") else name
             )
-            urls.append((url, dates.get(name)))
+            urls.append((url, dates.get(name), images.get(name)))
     return theme.render("web/sitemap.xml", urls=urls)

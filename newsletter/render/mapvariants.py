@@ -1,0 +1,307 @@
+"""The map drawn for small screens: the email's PNG and the Open Graph preview image.
+
+The web and PDF map (``map.py``) is 600 units wide with 10-unit type: shown 327 px wide in an
+email on a phone, its names come out at 5 px. This one is drawn for its display width instead:
+400 units shown at 327 to 552 px, type of ``LABEL`` units (12 px or more on a 375 px phone),
+only the names of governorates with incidents, and cropped to those governorates (whole, with
+a margin) when they cluster in a part of the country. Its key, legend and credits are the
+email's HTML text, not pixels. No pure white: the image's lightest colour is a pale grey and it
+sits in a frame of its own edge colour, so in dark mode it reads as a card, not a glaring block.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from markupsafe import escape
+
+from newsletter.boundaries import Boundaries, load_boundaries
+from newsletter.places import Located
+from newsletter.render.map import (
+    ACCENT,
+    FONT,
+    Projection,
+    _f,
+    _path,
+    _requests,
+    _within_area,
+    _within_ring,
+    full_extent,
+    rasterise,
+)
+from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
+
+Extent = tuple[float, float, float, float]  # west, south, east, north (degrees)
+
+EMAIL_WIDTH = 400  # drawing units
+EMAIL_DISPLAY_WIDTH = 552  # CSS px: the email's 600 px column less its 24 px padding
+PHONE_DISPLAY_WIDTH = 327  # CSS px: the same column on a 375 px phone
+EMAIL_PNG_WIDTH = 1200  # 2x the widest display, 3.7x a phone's
+LABEL = 15.0  # units: 15 * 327 / 400 = 12.3 px on a 375 px phone, 20.7 px on a desktop
+RADIUS = 12.0
+EDGE = "#dce2e8"  # outside Iraq, and the frame the email puts around the image
+LAND = "#f1f3f5"
+SHADED = "#f3d3cc"
+INK = "#2f3a44"
+# Crop only when the incidents' governorates cover less than this share of the country's box:
+# a crop that gains little only loses the reader's bearings.
+CROP_BELOW = 0.6
+PAD = 0.25  # degrees around the cropped governorates
+# Height over width of a cropped map, in drawing units: tall crops widen, flat ones deepen.
+MIN_RATIO, MAX_RATIO = 0.7, 1.3
+
+
+@dataclass(frozen=True)
+class SmallMap:
+    """A map drawn for a small display: its SVG, size in units and whether it is cropped."""
+
+    svg: str
+    width: int
+    height: int
+    cropped: bool
+    label_size: float  # the smallest type on it, in units
+
+
+@dataclass(frozen=True)
+class EmailMap:
+    """The email's map image and the size the HTML gives it (``width``/``height`` attributes)."""
+
+    png: bytes
+    width: int
+    height: int
+    png_width: int
+    png_height: int
+    label_px: float  # the smallest type on it, in PNG pixels
+    cropped: bool
+
+
+def _governorate_box(name: str, borders: Boundaries) -> Extent:
+    area = borders.area(name)
+    if area is not None:
+        return area.bbox
+    unmapped = next(u for u in borders.unmapped if u.name == name)
+    within = borders.area(unmapped.within)
+    if within is not None:
+        return within.bbox
+    lon, lat = unmapped.seat
+    return lon - 0.5, lat - 0.5, lon + 0.5, lat + 0.5
+
+
+def _fit(extent: Extent, full: Extent) -> Extent:
+    """Widen or deepen ``extent`` to a ratio a phone shows well, kept within ``full``."""
+    west, south, east, north = extent
+    kx = math.cos(math.radians(33.3))
+    ratio = (north - south) / ((east - west) * kx)
+    if ratio > MAX_RATIO:
+        grow = ((north - south) / (MAX_RATIO * kx) - (east - west)) / 2
+        west, east = west - grow, east + grow
+    elif ratio < MIN_RATIO:
+        grow = (MIN_RATIO * (east - west) * kx - (north - south)) / 2
+        south, north = south - grow, north + grow
+    # Slide back inside the country's box rather than show empty desert beyond it.
+    fw, fs, fe, fn = full
+    if west < fw:
+        west, east = fw, min(fe, east + fw - west)
+    if east > fe:
+        west, east = max(fw, west - (east - fe)), fe
+    if south < fs:
+        south, north = fs, min(fn, north + fs - south)
+    if north > fn:
+        south, north = max(fs, south - (north - fn)), fn
+    return west, south, east, north
+
+
+def crop_extent(located: Sequence[Located], borders: Boundaries) -> Extent | None:
+    """The part of the country to show: the incidents' governorates, or None for all of it."""
+    if not located:
+        return None
+    boxes = [_governorate_box(name, borders) for name in {p.governorate for p in located}]
+    west = min(b[0] for b in boxes) - PAD
+    south = min(b[1] for b in boxes) - PAD
+    east = max(b[2] for b in boxes) + PAD
+    north = max(b[3] for b in boxes) + PAD
+    full = full_extent(borders)
+    extent = _fit((west, south, east, north), full)
+    share = ((extent[2] - extent[0]) * (extent[3] - extent[1])) / (
+        (full[2] - full[0]) * (full[3] - full[1])
+    )
+    return extent if share < CROP_BELOW else None
+
+
+def _text(x: float, y: float, text: str, size: float, extra: str = "") -> str:
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-family="{FONT}" font-size="{_f(size)}"{extra}>'
+        f"{escape(text)}</text>"
+    )
+
+
+def _badge(badge: Badge) -> list[str]:
+    out = []
+    if badge.leader:
+        dash = ' stroke-dasharray="3 3"' if badge.area else ""
+        lx, ly = badge.leader
+        out.append(
+            f'<line x1="{_f(lx)}" y1="{_f(ly)}" x2="{_f(badge.x)}" y2="{_f(badge.y)}" '
+            f'stroke="{ACCENT}" stroke-width="1.5"{dash}/>'
+        )
+    if badge.area:
+        circle = f'fill="{LAND}" stroke="{ACCENT}" stroke-width="2" stroke-dasharray="4 3"'
+        colour = ACCENT
+    else:
+        circle = f'fill="{ACCENT}" stroke="{LAND}" stroke-width="1.5"'
+        colour = LAND
+    out.append(f'<circle cx="{_f(badge.x)}" cy="{_f(badge.y)}" r="{_f(RADIUS)}" {circle}/>')
+    attrs = f' text-anchor="middle" font-weight="bold" fill="{colour}"'
+    out.append(_text(badge.x, badge.y + LABEL * 0.36, str(badge.number), LABEL, attrs))
+    return out
+
+
+@cache
+def _borders() -> Boundaries:
+    return load_boundaries()
+
+
+def _group_requests(
+    located: tuple[Located, ...], borders: Boundaries, project: Projection
+) -> list[Request]:
+    unmapped = {u.name: u for u in borders.unmapped}
+    names = sorted({p.governorate for p in located})
+    requests = []
+    for number, name in enumerate(names, start=1):
+        area = borders.area(name)
+        if area is None:
+            centre = project(unmapped[name].seat)
+            requests.append(Request(number, centre, _within_ring(centre)))
+        else:
+            requests.append(Request(number, project(area.label), _within_area(area, project)))
+    return requests
+
+
+@lru_cache(maxsize=32)
+def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> SmallMap:
+    """Draw the incidents' map for a small display, cropped to them when they cluster."""
+    from newsletter.render.map import MAX_NUMBERED  # the same rule as the web map's badges
+
+    borders = _borders()
+    extent = crop_extent(located, borders)
+    project = Projection(borders, width, extent, margin=8)
+    height = project.map_height
+    shaded = {p.governorate for p in located if p.level == "governorate"}
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect width="{width}" height="{height}" fill="{EDGE}"/>',
+    ]
+    for area in borders.areas:
+        d = " ".join(_path(ring, project, True) for ring in area.rings)
+        fill = SHADED if area.name in shaded else LAND
+        out.append(f'<path d="{d}" fill="{fill}"/>')
+    uses = borders.arc_uses()
+    for index, arc in enumerate(borders.arcs):
+        stroke, colour = ("1.6", "#5b6670") if uses.get(index) == 1 else ("0.8", "#9aa4ad")
+        out.append(
+            f'<path d="{_path(arc, project, False)}" fill="none" stroke="{colour}" '
+            f'stroke-width="{stroke}"/>'
+        )
+    for missing in borders.unmapped:
+        x, y = project(missing.seat)
+        if missing.name in shaded:
+            out.append(
+                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(RADIUS * 1.8)}" fill="{SHADED}" '
+                f'stroke="{ACCENT}" stroke-dasharray="4 3"/>'
+            )
+    grouped = len(located) > MAX_NUMBERED
+    requests = (
+        _group_requests(located, borders, project)
+        if grouped
+        else _requests(located, borders, project)
+    )
+    for x, y in dict.fromkeys(project(p.point) for p in located if p.point):
+        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="3.5" fill="{ACCENT}"/>')
+    # Only the governorates with incidents are named: at a readable size there is room for few.
+    obstacles: list[Box] = []
+    frame = Box(2, 2, width - 2, height - 2)
+    for name in sorted({p.governorate for p in located}):
+        outline = borders.area(name)
+        if outline is not None:
+            x, y = project(outline.label)
+        else:
+            seat = next(u.seat for u in borders.unmapped if u.name == name)
+            x, y = project(seat)
+            y += RADIUS * 2.6
+        half = len(name) * LABEL * 0.29 + 2
+        x = min(max(x, frame.x0 + half), frame.x1 - half)
+        box = around(x, y - LABEL * 0.35, half, LABEL * 0.6)
+        obstacles.append(box)
+        out.append(_text(x, y, name, LABEL, f' text-anchor="middle" fill="{INK}"'))
+    for badge in place_badges(requests, obstacles, frame, RADIUS):
+        out += _badge(badge)
+    out.append("</svg>")
+    return SmallMap("\n".join(out) + "\n", width, height, extent is not None, LABEL)
+
+
+def email_map(located: tuple[Located, ...]) -> EmailMap:
+    """The email's map PNG, ``EMAIL_PNG_WIDTH`` wide, and its display size for the HTML."""
+    small = small_map_svg(located)
+    png, (png_width, png_height) = rasterise(small.svg, EMAIL_PNG_WIDTH)
+    scale = png_width / small.width
+    display_height = round(small.height * EMAIL_DISPLAY_WIDTH / small.width)
+    return EmailMap(
+        png,
+        EMAIL_DISPLAY_WIDTH,
+        display_height,
+        png_width,
+        png_height,
+        small.label_size * scale,
+        small.cropped,
+    )
+
+
+OG_WIDTH, OG_HEIGHT = 1200, 630
+OG_PANEL = 540  # the text panel on the left; the map fills the rest
+
+
+def _lines(text: str, size: float, width: float) -> list[str]:
+    # Noto Sans averages about 0.55 em a character: wrap to the panel by count.
+    return textwrap.wrap(text, max(8, int(width / (size * 0.55))))
+
+
+@lru_cache(maxsize=32)
+def og_image_svg(located: tuple[Located, ...], publication: str, title: str, totals: str) -> str:
+    """The 1200x630 preview image as SVG: the publication, the title and totals, the map."""
+    small = small_map_svg(located, width=OG_WIDTH - OG_PANEL)
+    inner = small.svg.split(">", 1)[1].rsplit("</svg>", 1)[0]
+    map_width = OG_WIDTH - OG_PANEL
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{OG_WIDTH}" height="{OG_HEIGHT}" '
+        f'viewBox="0 0 {OG_WIDTH} {OG_HEIGHT}">',
+        f'<rect width="{OG_WIDTH}" height="{OG_HEIGHT}" fill="{EDGE}"/>',
+        f'<svg x="{OG_PANEL}" y="0" width="{map_width}" height="{OG_HEIGHT}" '
+        f'viewBox="0 0 {small.width} {small.height}" preserveAspectRatio="xMidYMid meet">'
+        f"{inner}</svg>",
+        f'<rect width="{OG_PANEL}" height="{OG_HEIGHT}" fill="#1b3a57"/>',
+    ]
+    y = 80.0
+    for line in _lines(publication, 26, OG_PANEL - 96):
+        out.append(_text(48, y, line, 26, ' fill="#c9d8e6"'))
+        y += 34
+    y += 40
+    for line in _lines(title, 44, OG_PANEL - 96):
+        out.append(_text(48, y, line, 44, ' font-weight="bold" fill="#ffffff"'))
+        y += 54
+    y += 30
+    for line in _lines(totals, 32, OG_PANEL - 96):
+        out.append(_text(48, y, line, 32, ' fill="#ffffff"'))
+        y += 42
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def og_png(located: tuple[Located, ...], publication: str, title: str, totals: str) -> bytes:
+    """The preview image as a 1200x630 PNG."""
+    png, _ = rasterise(og_image_svg(located, publication, title, totals), OG_WIDTH)
+    return png
