@@ -16,7 +16,9 @@ from collections.abc import Mapping, Sequence
 
 from newsletter.errors import NewsletterError
 
-SUBJECT_FIELDS = ("short_name", "title", "number", "period")
+TITLE_FIELDS = ("short_name", "title", "number", "period")
+# The subject may also name the lead story: the first takeaway's first headline clause.
+SUBJECT_FIELDS = (*TITLE_FIELDS, "lead")
 GREETING_FIELDS = ("name",)
 MAX_WIDTH = 99
 

@@ -8,6 +8,7 @@ PDF's title and running head, the web page, the index and the feed all say the s
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from newsletter.fields import fill, parse_template
 from newsletter.model import HeaderStyle, Issue, Publication
@@ -89,9 +90,43 @@ def title(issue: Issue, publication: Publication) -> str:
     return fill_header(publication.headers.title, header_fields(issue, publication))
 
 
+MAX_SUBJECT = 78  # RFC 5322's line length: the length most clients show whole
+# Where a headline's first clause ends: "A; B", "A: B", "A – B".
+_CLAUSE_END = re.compile(r"\s*[;:]\s|\s+[–—]\s+")
+
+
+def lead(issue: Issue) -> str:
+    """The lead story: the first takeaway's headline (or its section's title), first clause."""
+    for entry in issue.sections:
+        takeaway = entry.section.takeaway
+        if takeaway is not None:
+            headline = " ".join((takeaway.headline or entry.section.title).split())
+            return _CLAUSE_END.split(headline, maxsplit=1)[0].rstrip(" .,")
+    return ""
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters at a word boundary, ending with "…"."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - 1)]
+    if " " in cut and not text[len(cut)].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:–—") + "…"
+
+
 def subject(issue: Issue, publication: Publication) -> str:
-    """The email's subject line, from ``email.subject``."""
-    return fill_header(publication.email.subject, header_fields(issue, publication))
+    """The email's subject line, from ``email.subject``; ``{lead}`` is shortened to fit."""
+    template = publication.email.subject
+    fields = header_fields(issue, publication)
+    # An issue without takeaways has no lead story: its period stands in.
+    fields["lead"] = lead(issue) or fields["period"]
+    text = fill_header(template, fields)
+    names = {name for _, name, _ in parse_template(template, tuple(fields))}
+    if len(text) <= MAX_SUBJECT or "lead" not in names:
+        return text
+    room = MAX_SUBJECT - len(fill_header(template, {**fields, "lead": ""}))
+    return fill_header(template, {**fields, "lead": shorten(str(fields["lead"]), room)})
 
 
 def label(issue: Issue, publication: Publication) -> str:

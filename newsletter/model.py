@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from newsletter.counts import Count, parse_count
-from newsletter.fields import SUBJECT_FIELDS, check_template
+from newsletter.fields import SUBJECT_FIELDS, TITLE_FIELDS, check_template
 from newsletter.governorates import GOVERNORATES, house_spelling
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -109,6 +109,9 @@ Text = Annotated[str, BeforeValidator(_text)]
 SubjectTemplate = Annotated[
     str, BeforeValidator(_text), AfterValidator(lambda v: check_template(v, SUBJECT_FIELDS))
 ]
+TitleTemplate = Annotated[
+    str, BeforeValidator(_text), AfterValidator(lambda v: check_template(v, TITLE_FIELDS))
+]
 Url = Annotated[str, _pattern(r"^(https?://|mailto:)\S+$", "a URL starting with https://")]
 SiteUrl = Annotated[
     str, _pattern(r"^https?://\S+/$", "a URL starting with https:// and ending with /")
@@ -167,7 +170,7 @@ class HeaderStyle(Strict):
     repeat_month: bool = False  # "December 7 – December 13, 2018"
     case: Literal["as-written", "upper"] = "as-written"  # "upper": "NOVEMBER 4 – 11, 2021"
     number: bool = True  # show "ISHM 328" in titles, subject and masthead
-    title: SubjectTemplate = "{short_name} {number}: {period}"
+    title: TitleTemplate = "{short_name} {number}: {period}"
 
 
 class Cadence(Strict):

@@ -35,7 +35,8 @@ def test_accessible_markup(sample: SampleBuild) -> None:
     html = sample.email_html.read_text(encoding="utf-8")
     assert re.search(r'<html lang="en" dir="ltr"', html)
     assert len(re.findall(r"<h1\b", html)) == 1
-    assert len(re.findall(r"<h2\b", html)) == 6  # takeaways, four sections, IED table
+    # In this issue, takeaways, four sections, IED table
+    assert len(re.findall(r"<h2\b", html)) == 7
     for table in re.findall(r"<table\b[^>]*>", html):
         assert (
             'role="presentation"' in table

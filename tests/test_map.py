@@ -7,6 +7,7 @@ import io
 import itertools
 import math
 import random
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from newsletter.places import Located, load_gazetteer, place_key, resolve
 from newsletter.render.context import issue_context
 from newsletter.render.email import render_email_html
 from newsletter.render.map import (
-    PNG_SCALE,
     RADIUS,
     Projection,
     build_map,
@@ -230,12 +230,15 @@ def test_map_in_all_three_editions(sample: SampleBuild) -> None:
     assert "Turkalan subdistrict, Kirkuk (governorate only)" in text
 
     email = sample.email_html.read_text(encoding="utf-8")
-    assert f'<img src="map.png" alt="{ALT}" width="552"' in email
+    # The email's own map, drawn for a phone: 1200 px wide, shown 536 px wide at most.
+    width, height = re.findall(
+        rf'<img src="map.png" alt="{ALT}" width="(\d+)" height="(\d+)"', email
+    )[0]
     png = (sample.email_html.parent / "map.png").read_bytes()
     image = Image.open(io.BytesIO(png))
     image.load()
-    svg_height = int(web.split('class="ied-map" role="img" width="600" height="')[1].split('"')[0])
-    assert (image.format, image.size) == ("PNG", (600 * PNG_SCALE, svg_height * PNG_SCALE))
+    assert (image.format, image.width, width) == ("PNG", 1200, "536")
+    assert abs(image.height - int(height) * 1200 / 536) < 3
 
     pdf = sample.pdf_text()
     for words in ("Sulaymaniyah", "Halabja", "Incident at a known place", "Natural Earth"):
@@ -274,3 +277,43 @@ def test_a_2000_row_table_is_mapped_per_governorate() -> None:
     svg = render_map_svg(located)
     assert [m.get("data-row") for m in _markers(svg)] == ["1", "2"]  # Baghdad, Basra
     assert "Map of 2000 IED incidents: Baghdad 1600, Basra 400" in svg
+
+
+def test_open_graph_image_is_1200_by_630() -> None:
+    from newsletter.loader import load_project
+    from newsletter.render.map import og_image_png
+
+    project = load_project(CONTENT)
+    issue = next(i for i in project.issues if i.id == SAMPLE_ID)
+    image = Image.open(io.BytesIO(og_image_png(issue, project)))
+    image.load()
+    assert (image.format, image.size) == ("PNG", (1200, 630))
+
+
+def test_email_map_crops_only_when_incidents_cluster() -> None:
+    from newsletter.boundaries import load_boundaries
+    from newsletter.model import Incident
+    from newsletter.places import Located
+    from newsletter.render.mapvariants import crop_extent
+
+    borders = load_boundaries()
+
+    def rows(*names: str) -> tuple[Located, ...]:
+        day = dt.date(2021, 11, 6)
+        return tuple(
+            Located(
+                n,
+                Incident(date=day, province=name, deaths=0, injuries=0),
+                "governorate",
+                None,
+                name,
+            )
+            for n, name in enumerate(names, start=1)
+        )
+
+    west, south, east, north = crop_extent(rows("Baghdad"), borders) or (0, 0, 0, 0)
+    area = borders.area("Baghdad")
+    assert area is not None
+    bw, bs, be, bn = area.bbox
+    assert west < bw and south < bs and east > be and north > bn  # whole, with a margin
+    assert crop_extent(rows("Basra", "Ninewa", "Anbar"), borders) is None  # the whole country

@@ -240,21 +240,22 @@ CASES = [
         SUBJECT,
         'email:\n  subject: "{nope}"\n' + SUBJECT,
         "newsletter.yaml:24:12: email.subject: {nope} is not a field; expected one of: "
-        "{short_name}, {title}, {number}, {period}",
+        "{short_name}, {title}, {number}, {period}, {lead}",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "ISHM {0}"\n' + SUBJECT,
         "newsletter.yaml:24:12: email.subject: {0} is positional; name the field; expected one "
-        "of: {short_name}, {title}, {number}, {period}",
+        "of: {short_name}, {title}, {number}, {period}, {lead}",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "{title.__class__}"\n' + SUBJECT,
         "newsletter.yaml:24:12: email.subject: {title.__class__} reaches into a field's "
-        "attributes or items; expected one of: {short_name}, {title}, {number}, {period}",
+        "attributes or items; expected one of: {short_name}, {title}, {number}, {period}, "
+        "{lead}",
     ),
     (
         "publication",

@@ -17,6 +17,8 @@ from newsletter.errors import RenderError
 from newsletter.mail import GREETING_HTML, GREETING_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER
 from newsletter.mail.inline import Size, inline_css, measure
 from newsletter.mail.text import markdown_to_text, text_table, wrap
+from newsletter.render.map import CREDITS, MAX_NUMBERED
+from newsletter.render.mapvariants import email_map_size
 from newsletter.theme import Theme
 
 log = logging.getLogger(__name__)
@@ -66,9 +68,14 @@ def _ied_text_table(context: dict[str, Any]) -> str:
 def email_context(context: dict[str, Any], short: bool = False) -> dict[str, Any]:
     """Add what only the email templates need to an issue's context."""
     settings = context["pub"].email
+    figure = context["ied_map"]
     return {
         **context,
         "short": short,
+        # The email's own map (drawn for a phone): its size for the <img>, its credits as text.
+        "email_map_size": email_map_size(figure.located) if figure else None,
+        "map_credits": CREDITS,
+        "map_grouped": bool(figure) and len(figure.located) > MAX_NUMBERED,
         "pdf_attached": settings.pdf == "attach",
         "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         "greeting": GREETING_PLACEHOLDER,

@@ -38,10 +38,11 @@ from newsletter.render.maplayout import Badge, Box, Request, around, place_badge
 Extent = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
 EMAIL_WIDTH = 400  # drawing units
-EMAIL_DISPLAY_WIDTH = 552  # CSS px: the email's 600 px column less its 24 px padding
-PHONE_DISPLAY_WIDTH = 327  # CSS px: the same column on a 375 px phone
-EMAIL_PNG_WIDTH = 1200  # 2x the widest display, 3.7x a phone's
-LABEL = 15.0  # units: 15 * 327 / 400 = 12.3 px on a 375 px phone, 20.7 px on a desktop
+# CSS px: the email's 600 px column less its 24 px padding and the frame's 8 px each side.
+EMAIL_DISPLAY_WIDTH = 536
+PHONE_DISPLAY_WIDTH = 311  # CSS px: the same on a 375 px phone
+EMAIL_PNG_WIDTH = 1200  # 2.2x the widest display, 3.9x a phone's
+LABEL = 16.0  # units: 16 * 311 / 400 = 12.4 px on a 375 px phone, 21 px on a desktop
 RADIUS = 12.0
 EDGE = "#dce2e8"  # outside Iraq, and the frame the email puts around the image
 LAND = "#f1f3f5"
@@ -244,16 +245,21 @@ def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> Sma
     return SmallMap("\n".join(out) + "\n", width, height, extent is not None, LABEL)
 
 
+def email_map_size(located: tuple[Located, ...]) -> tuple[int, int]:
+    """The email map's ``width`` and ``height`` attributes (CSS px at the column's width)."""
+    small = small_map_svg(located)
+    return EMAIL_DISPLAY_WIDTH, round(small.height * EMAIL_DISPLAY_WIDTH / small.width)
+
+
+@lru_cache(maxsize=8)
 def email_map(located: tuple[Located, ...]) -> EmailMap:
     """The email's map PNG, ``EMAIL_PNG_WIDTH`` wide, and its display size for the HTML."""
     small = small_map_svg(located)
     png, (png_width, png_height) = rasterise(small.svg, EMAIL_PNG_WIDTH)
     scale = png_width / small.width
-    display_height = round(small.height * EMAIL_DISPLAY_WIDTH / small.width)
     return EmailMap(
         png,
-        EMAIL_DISPLAY_WIDTH,
-        display_height,
+        *email_map_size(located),
         png_width,
         png_height,
         small.label_size * scale,
