@@ -203,7 +203,7 @@ def bounces(run: Runner, mailbox: Path, content_dir: Path, state_dir: Path | Non
             return read_bounces(store, mailbox)
 
     result = run(work)
-    for email in result.suppressed:
+    for email in sorted(result.suppressed, key=str.lower):
         click.echo(f"suppressed: {email}")
     click.echo(
         f"Read {result.read} message(s): {len(result.hard)} hard bounce(s), "

@@ -38,7 +38,7 @@ CASES = [
         "newsletter.yaml",
         "  address: ishm@enablingpeace.org",
         "  address: ishm at epic",
-        'newsletter.yaml:22:12: sender.address: expected an email address; got "ishm at epic"',
+        'newsletter.yaml:25:12: sender.address: expected an email address; got "ishm at epic"',
     ),
     (
         "newsletter.yaml",

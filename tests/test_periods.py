@@ -227,7 +227,7 @@ def test_check_catches_a_typo_in_the_subject(project: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert (
-        f"{project}/newsletter.yaml:27:12: email.subject: {{numbr}} is not a field; expected one "
+        f"{project}/newsletter.yaml:30:12: email.subject: {{numbr}} is not a field; expected one "
         "of: {short_name}, {title}, {number}, {period}, {lead}"
     ) in (done.stdout + done.stderr)
 

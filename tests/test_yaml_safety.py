@@ -239,21 +239,21 @@ CASES = [
         "publication",
         SUBJECT,
         'email:\n  subject: "{nope}"\n' + SUBJECT,
-        "newsletter.yaml:24:12: email.subject: {nope} is not a field; expected one of: "
+        "newsletter.yaml:27:12: email.subject: {nope} is not a field; expected one of: "
         "{short_name}, {title}, {number}, {period}, {lead}",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "ISHM {0}"\n' + SUBJECT,
-        "newsletter.yaml:24:12: email.subject: {0} is positional; name the field; expected one "
+        "newsletter.yaml:27:12: email.subject: {0} is positional; name the field; expected one "
         "of: {short_name}, {title}, {number}, {period}, {lead}",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "{title.__class__}"\n' + SUBJECT,
-        "newsletter.yaml:24:12: email.subject: {title.__class__} reaches into a field's "
+        "newsletter.yaml:27:12: email.subject: {title.__class__} reaches into a field's "
         "attributes or items; expected one of: {short_name}, {title}, {number}, {period}, "
         "{lead}",
     ),
@@ -261,21 +261,21 @@ CASES = [
         "publication",
         SUBJECT,
         'email:\n  subject: "ISHM {"\n' + SUBJECT,
-        'newsletter.yaml:24:12: email.subject: the template has an unmatched "{"; write {{ for '
+        'newsletter.yaml:27:12: email.subject: the template has an unmatched "{"; write {{ for '
         "a brace itself",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "{number:>100000000}"\n' + SUBJECT,
-        "newsletter.yaml:24:12: email.subject: {number:>100000000}: the only format allowed is "
+        "newsletter.yaml:27:12: email.subject: {number:>100000000}: the only format allowed is "
         "an alignment and a width of at most 99, like {number:>20}",
     ),
     (
         "publication",
         SUBJECT,
         'email:\n  subject: "{number!r}"\n' + SUBJECT,
-        "newsletter.yaml:24:12: email.subject: {number!r}: conversions (!r) are not allowed",
+        "newsletter.yaml:27:12: email.subject: {number!r}: conversions (!r) are not allowed",
     ),
 ]
 

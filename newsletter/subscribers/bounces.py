@@ -119,7 +119,9 @@ def read_bounces(store: Store, path: Path) -> BounceResult:
     box = open_mailbox(path)
     result = BounceResult()
     try:
-        for key in box.iterkeys():
+        for key in sorted(
+            box.keys()
+        ):  # a Maildir lists in no set order: its names start with the time
             raw = box.get_bytes(key)
             report = email.message_from_bytes(raw)
             result.read += 1
