@@ -59,7 +59,8 @@ def test_takeaway_more_links_reach_sections(sample: SampleBuild) -> None:
     email = sample.email_html.read_text(encoding="utf-8")
     web = sample.web_html.read_text(encoding="utf-8")
     for slug in ("politics", "security", "humanitarian", "economy"):
-        assert f'href="https://enablingpeace.org/ishm/issues/2021-11-11/#{slug}"' in email
+        # The full email holds every section, so its "more…" links jump within it.
+        assert f'href="#{slug}"' in email and f'id="{slug}"' in email
         assert f'id="{slug}"' in web
         assert f'href="#{slug}"' in web
 

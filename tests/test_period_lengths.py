@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from numbers_archive import Row, new_content, run, write_issue
 
+from newsletter.render import chart
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -52,8 +54,9 @@ def test_chart_places_issues_by_date_per_7_days(site: Path) -> None:
     assert labels == ["Incidents per 7 days", "Killed per 7 days", "Injured per 7 days"]
     circles = [float(c.get("cx", "")) for c in svg.iter(f"{SVG}circle")][:3]
     # 2018-12-06, 2022-01-06, 2022-01-13: the last two a week apart, the first three years off.
-    assert circles[0] == 44.0 and circles[2] == 628.0
-    assert circles[2] - circles[1] == pytest.approx(584 * 7 / 1134, abs=0.1)
+    first, last = float(chart.LEFT), float(chart.WIDTH - chart.RIGHT)
+    assert circles[0] == first and circles[2] == last
+    assert circles[2] - circles[1] == pytest.approx((last - first) * 7 / 1134, abs=0.1)
     # Incidents per 7 days: 3, 10 * 7 / 15 = 4.7, 6 * 7 / 8 = 5.2 (the top of the axis).
     ticks = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "tick"]
     assert ticks[:2] == ["0", "5.2"]
@@ -100,8 +103,9 @@ def test_one_issue_chart(tmp_path: Path) -> None:
     done = run("build", "--web-only", "--content", str(content), "--output", str(tmp_path / "o"))
     assert done.returncode == 0, done.stdout + done.stderr
     svg = _svg(tmp_path / "o/site/index.html")
-    assert {c.get("cx") for c in svg.iter(f"{SVG}circle")} == {"336.0"}
+    middle = str((chart.LEFT + chart.WIDTH - chart.RIGHT) / 2)
+    assert {c.get("cx") for c in svg.iter(f"{SVG}circle")} == {middle}
     dates = [t for t in svg.iter(f"{SVG}text") if t.text == "2022-01-13"]
-    assert len(dates) == 1 and dates[0].get("x") == "336.0"
+    assert len(dates) == 1 and dates[0].get("x") == middle
     assert dates[0].get("text-anchor") == "middle"
     assert (svg.findtext(f"{SVG}desc") or "").startswith("1 issue from 2022-01-06 to 2022-01-13.")
