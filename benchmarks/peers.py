@@ -46,11 +46,11 @@ languageCode = "en"
 HUGO_LAYOUTS = {
     "baseof.html": (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        "<title>{{ .Title }}</title></head><body>{{ block \"main\" . }}{{ end }}</body></html>\n"
+        '<title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n'
     ),
     "single.html": (
         '{{ define "main" }}<article><h1>{{ .Title }}</h1>'
-        "<time>{{ .Date.Format \"2006-01-02\" }}</time>{{ .Content }}</article>{{ end }}\n"
+        '<time>{{ .Date.Format "2006-01-02" }}</time>{{ .Content }}</article>{{ end }}\n'
     ),
     "list.html": (
         '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}'
@@ -136,10 +136,10 @@ def main() -> None:
         volume = write_peers(content, root / "pelican", root / "site")
         ours_out, pelican_out = root / "output", root / "pelican" / "out"
         hugo_out = root / "site" / "public"
+        ours = ["build", "--web-only", "--content", str(content), "--output", str(ours_out)]
         cases = {
             "newsletter": (
-                [str(BIN / "newsletter"), "build", "--web-only"]
-                + ["--content", str(content), "--output", str(ours_out)],
+                [str(BIN / "newsletter"), *ours],
                 root,
                 ours_out,
             ),
@@ -154,7 +154,9 @@ def main() -> None:
         for round_ in range(args.rounds):
             for name, (command, cwd, output) in cases.items():
                 times[name].append(_timed(command, cwd, output))
-            print(f"round {round_ + 1}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in times.items()))
+            print(
+                f"round {round_ + 1}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in times.items())
+            )
         print(f"{args.issues} issues, {volume / 1024 / 1024:.1f} MiB of Markdown for the peers")
         for name, (_, _, output) in cases.items():
             count, size = _files(output)
