@@ -17,6 +17,7 @@ Run: .venv/bin/python benchmarks/peers.py [--issues 104] [--rounds 3]
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -117,11 +118,15 @@ def _files(folder: Path) -> tuple[int, float]:
     return len(files), sum(p.stat().st_size for p in files) / 1024 / 1024
 
 
-def _timed(command: list[str], cwd: Path, output: Path) -> float:
+def _timed(command: list[str], cwd: Path, output: Path) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, the whole process tree) of one build."""
     shutil.rmtree(output, ignore_errors=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main() -> None:
@@ -151,9 +156,12 @@ def main() -> None:
             "hugo": ([_hugo_binary(), "--quiet", "-s", "site"], root, hugo_out),
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
+        cpu: dict[str, list[float]] = {name: [] for name in cases}
         for round_ in range(args.rounds):
             for name, (command, cwd, output) in cases.items():
-                times[name].append(_timed(command, cwd, output))
+                wall, used = _timed(command, cwd, output)
+                times[name].append(wall)
+                cpu[name].append(used)
             print(
                 f"round {round_ + 1}: " + ", ".join(f"{n} {t[-1]:.2f} s" for n, t in times.items())
             )
@@ -161,12 +169,17 @@ def main() -> None:
         for name, (_, _, output) in cases.items():
             count, size = _files(output)
             median = statistics.median(times[name])
-            print(f"{name}: median {median:.2f} s, {count} files, {size:.1f} MiB")
+            used = statistics.median(cpu[name])
+            print(
+                f"{name}: median {median:.2f} s (CPU {used:.2f} s), {count} files, {size:.1f} MiB"
+            )
         for peer in ("pelican", "hugo"):
             ratios = [a / b for a, b in zip(times["newsletter"], times[peer], strict=True)]
+            cpu_ratios = [a / b for a, b in zip(cpu["newsletter"], cpu[peer], strict=True)]
             print(
                 f"ours/{peer}: median ratio {statistics.median(ratios):.2f} "
-                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})"
+                f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}), "
+                f"CPU {statistics.median(cpu_ratios):.2f}"
             )
 
 
