@@ -317,3 +317,45 @@ def test_email_map_crops_only_when_incidents_cluster() -> None:
     bw, bs, be, bn = area.bbox
     assert west < bw and south < bs and east > be and north > bn  # whole, with a margin
     assert crop_extent(rows("Basra", "Ninewa", "Anbar"), borders) is None  # the whole country
+
+
+def _differing(old: bytes, new: bytes) -> tuple[int, float]:
+    """The largest channel difference between two PNGs, and the share of pixels off by > 8."""
+    from PIL import ImageChops
+
+    a, b = (Image.open(io.BytesIO(png)).convert("RGB") for png in (old, new))
+    assert a.size == b.size
+    counts = ImageChops.difference(a, b).convert("L").histogram()
+    return max(v for v, n in enumerate(counts) if n), sum(counts[9:]) / sum(counts)
+
+
+@pytest.mark.parametrize("rows", ["sample", "crowded"])
+def test_small_maps_drawn_with_cairo_look_as_through_svg(rows: str) -> None:
+    from newsletter.render.map import issue_places, rasterise
+    from newsletter.render.mapvariants import email_map, og_image_svg, og_png, small_map_svg
+
+    project = load_project(CONTENT)
+    issue = next(i for i in project.issues if i.id == SAMPLE_ID)
+    located = issue_places(project, issue)
+    if rows == "crowded":  # 15 rows: points, governorate shading, and a leader per badge
+        rng = random.Random(5)
+        day = dt.date(2021, 11, 6)
+        located = tuple(
+            Located(
+                n,
+                Incident(date=day, location=f"Place {n}", province="Baghdad", deaths=0, injuries=0),
+                "row" if n % 4 else "governorate",
+                (44.38 + rng.uniform(-0.2, 0.2), 33.32 + rng.uniform(-0.2, 0.2)) if n % 4 else None,
+                "Baghdad" if n % 3 else "Diyala",
+            )
+            for n in range(1, 16)
+        )
+    # What cairosvg draws from the SVG, against the PNGs the editions use: the same drawing;
+    # only antialiased edge pixels may take other entries of the 64-colour palette.
+    through_svg = rasterise(small_map_svg(located).svg, 1200)[0]
+    largest, share = _differing(through_svg, email_map(located).png)
+    assert largest < 64 and share < 0.01, (largest, share)
+    texts = (project.publication.title, "ISHM 328: November 4 – 11, 2021", "5 incidents, 3 killed")
+    through_svg = rasterise(og_image_svg(located, *texts), 1200)[0]
+    largest, share = _differing(through_svg, og_png(located, *texts))
+    assert largest < 64 and share < 0.01, (largest, share)

@@ -31,7 +31,6 @@ from newsletter.render.map import (
     _within_area,
     _within_ring,
     full_extent,
-    rasterise,
 )
 from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
 
@@ -48,6 +47,9 @@ EDGE = "#dce2e8"  # outside Iraq, and the frame the email puts around the image
 LAND = "#f1f3f5"
 SHADED = "#f3d3cc"
 INK = "#2f3a44"
+OUTER, INNER = "#5b6670", "#9aa4ad"  # the country's edge, governorates' borders
+RING = RADIUS * 1.8  # a shaded governorate without an outline, around its seat
+DOT = 3.5
 # Crop only when the incidents' governorates cover less than this share of the country's box:
 # a crop that gains little only loses the reader's bearings.
 CROP_BELOW = 0.6
@@ -182,49 +184,51 @@ def _group_requests(
     return requests
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What a small map shows, in drawing units: drawn as SVG here, and with cairo directly."""
+
+    width: int
+    height: int
+    extent: Extent | None  # None: the whole country
+    shaded: frozenset[str]  # governorates drawn shaded
+    rings: tuple[tuple[float, float], ...]  # shaded governorates without an outline, at a seat
+    dots: tuple[tuple[float, float], ...]
+    labels: tuple[tuple[float, float, str], ...]  # centred on x, baseline at y
+    badges: tuple[Badge, ...]
+
+    @property
+    def cropped(self) -> bool:
+        """Whether the map shows only part of the country."""
+        return self.extent is not None
+
+
+def projection(width: int, extent: Extent | None) -> Projection:
+    """The small map's projection at ``width`` units, of ``extent`` or the whole country."""
+    return Projection(_borders(), width, extent, margin=8)
+
+
 @lru_cache(maxsize=32)
-def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> SmallMap:
-    """Draw the incidents' map for a small display, cropped to them when they cluster."""
+def small_map_layout(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> Layout:
+    """Place the incidents' map for a small display, cropped to them when they cluster."""
     from newsletter.render.map import MAX_NUMBERED  # the same rule as the web map's badges
 
     borders = _borders()
     extent = crop_extent(located, borders)
-    project = Projection(borders, width, extent, margin=8)
+    project = projection(width, extent)
     height = project.map_height
-    shaded = {p.governorate for p in located if p.level == "governorate"}
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">',
-        f'<rect width="{width}" height="{height}" fill="{EDGE}"/>',
-    ]
-    for area in borders.areas:
-        d = " ".join(_path(ring, project, True) for ring in area.rings)
-        fill = SHADED if area.name in shaded else LAND
-        out.append(f'<path d="{d}" fill="{fill}"/>')
-    uses = borders.arc_uses()
-    for index, arc in enumerate(borders.arcs):
-        stroke, colour = ("1.6", "#5b6670") if uses.get(index) == 1 else ("0.8", "#9aa4ad")
-        out.append(
-            f'<path d="{_path(arc, project, False)}" fill="none" stroke="{colour}" '
-            f'stroke-width="{stroke}"/>'
-        )
-    for missing in borders.unmapped:
-        x, y = project(missing.seat)
-        if missing.name in shaded:
-            out.append(
-                f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(RADIUS * 1.8)}" fill="{SHADED}" '
-                f'stroke="{ACCENT}" stroke-dasharray="4 3"/>'
-            )
+    shaded = frozenset(p.governorate for p in located if p.level == "governorate")
+    rings = tuple(project(u.seat) for u in borders.unmapped if u.name in shaded)
     grouped = len(located) > MAX_NUMBERED
     requests = (
         _group_requests(located, borders, project)
         if grouped
         else _requests(located, borders, project)
     )
-    for x, y in dict.fromkeys(project(p.point) for p in located if p.point):
-        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="3.5" fill="{ACCENT}"/>')
+    dots = tuple(dict.fromkeys(project(p.point) for p in located if p.point))
     # Only the governorates with incidents are named: at a readable size there is room for few.
     obstacles: list[Box] = []
+    labels = []
     frame = Box(2, 2, width - 2, height - 2)
     for name in sorted({p.governorate for p in located}):
         outline = borders.area(name)
@@ -236,13 +240,56 @@ def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> Sma
             y += RADIUS * 2.6
         half = len(name) * LABEL * 0.29 + 2
         x = min(max(x, frame.x0 + half), frame.x1 - half)
-        box = around(x, y - LABEL * 0.35, half, LABEL * 0.6)
-        obstacles.append(box)
+        obstacles.append(around(x, y - LABEL * 0.35, half, LABEL * 0.6))
+        labels.append((x, y, name))
+    badges = tuple(place_badges(requests, obstacles, frame, RADIUS))
+    return Layout(width, height, extent, shaded, rings, dots, tuple(labels), badges)
+
+
+@lru_cache(maxsize=32)
+def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> SmallMap:
+    """Draw the incidents' map for a small display as SVG (see ``small_map_layout``)."""
+    layout = small_map_layout(located, width)
+    borders = _borders()
+    project = projection(width, layout.extent)
+    height = layout.height
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect width="{width}" height="{height}" fill="{EDGE}"/>',
+    ]
+    for area in borders.areas:
+        d = " ".join(_path(ring, project, True) for ring in area.rings)
+        fill = SHADED if area.name in layout.shaded else LAND
+        out.append(f'<path d="{d}" fill="{fill}"/>')
+    for arc, (width_units, colour) in zip(borders.arcs, arc_strokes(), strict=True):
+        out.append(
+            f'<path d="{_path(arc, project, False)}" fill="none" stroke="{colour}" '
+            f'stroke-width="{_f(width_units)}"/>'
+        )
+    for x, y in layout.rings:
+        out.append(
+            f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(RING)}" fill="{SHADED}" '
+            f'stroke="{ACCENT}" stroke-dasharray="4 3"/>'
+        )
+    for x, y in layout.dots:
+        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(DOT)}" fill="{ACCENT}"/>')
+    for x, y, name in layout.labels:
         out.append(_text(x, y, name, LABEL, f' text-anchor="middle" fill="{INK}"'))
-    for badge in place_badges(requests, obstacles, frame, RADIUS):
+    for badge in layout.badges:
         out += _badge(badge)
     out.append("</svg>")
-    return SmallMap("\n".join(out) + "\n", width, height, extent is not None, LABEL)
+    return SmallMap("\n".join(out) + "\n", width, height, layout.cropped, LABEL)
+
+
+@cache
+def arc_strokes() -> tuple[tuple[float, str], ...]:
+    """Each border arc's width in units and colour: the country's edge bolder than the rest."""
+    uses = _borders().arc_uses()
+    return tuple(
+        (1.6, OUTER) if uses.get(index) == 1 else (0.8, INNER)
+        for index in range(len(_borders().arcs))
+    )
 
 
 def email_map_size(located: tuple[Located, ...]) -> tuple[int, int]:
@@ -254,26 +301,48 @@ def email_map_size(located: tuple[Located, ...]) -> tuple[int, int]:
 @lru_cache(maxsize=8)
 def email_map(located: tuple[Located, ...]) -> EmailMap:
     """The email's map PNG, ``EMAIL_PNG_WIDTH`` wide, and its display size for the HTML."""
-    small = small_map_svg(located)
-    png, (png_width, png_height) = rasterise(small.svg, EMAIL_PNG_WIDTH)
-    scale = png_width / small.width
+    from newsletter.render.mapraster import email_png  # cairo: only for the PNGs
+
+    layout = small_map_layout(located)
+    png, (png_width, png_height) = email_png(layout, EMAIL_PNG_WIDTH)
+    scale = png_width / layout.width
     return EmailMap(
         png,
         *email_map_size(located),
         png_width,
         png_height,
-        small.label_size * scale,
-        small.cropped,
+        LABEL * scale,
+        layout.cropped,
     )
 
 
 OG_WIDTH, OG_HEIGHT = 1200, 630
 OG_PANEL = 540  # the text panel on the left; the map fills the rest
+OG_MARGIN = 48  # the panel's text from its edges
+PANEL = "#1b3a57"
 
 
 def _lines(text: str, size: float, width: float) -> list[str]:
     # Noto Sans averages about 0.55 em a character: wrap to the panel by count.
     return textwrap.wrap(text, max(8, int(width / (size * 0.55))))
+
+
+def _panel(publication: str, title: str, totals: str) -> list[tuple[str, float, float, str, bool]]:
+    """The text panel's lines: (text, size, baseline, colour, bold)."""
+    out = []
+    y = 80.0
+    for line in _lines(publication, 26, OG_PANEL - 2 * OG_MARGIN):
+        out.append((line, 26.0, y, "#c9d8e6", False))
+        y += 34
+    y += 40
+    for line in _lines(title, 44, OG_PANEL - 2 * OG_MARGIN):
+        out.append((line, 44.0, y, "#ffffff", True))
+        y += 54
+    y += 30
+    for line in _lines(totals, 32, OG_PANEL - 2 * OG_MARGIN):
+        out.append((line, 32.0, y, "#ffffff", False))
+        y += 42
+    return out
 
 
 @lru_cache(maxsize=32)
@@ -289,25 +358,18 @@ def og_image_svg(located: tuple[Located, ...], publication: str, title: str, tot
         f'<svg x="{OG_PANEL}" y="0" width="{map_width}" height="{OG_HEIGHT}" '
         f'viewBox="0 0 {small.width} {small.height}" preserveAspectRatio="xMidYMid meet">'
         f"{inner}</svg>",
-        f'<rect width="{OG_PANEL}" height="{OG_HEIGHT}" fill="#1b3a57"/>',
+        f'<rect width="{OG_PANEL}" height="{OG_HEIGHT}" fill="{PANEL}"/>',
     ]
-    y = 80.0
-    for line in _lines(publication, 26, OG_PANEL - 96):
-        out.append(_text(48, y, line, 26, ' fill="#c9d8e6"'))
-        y += 34
-    y += 40
-    for line in _lines(title, 44, OG_PANEL - 96):
-        out.append(_text(48, y, line, 44, ' font-weight="bold" fill="#ffffff"'))
-        y += 54
-    y += 30
-    for line in _lines(totals, 32, OG_PANEL - 96):
-        out.append(_text(48, y, line, 32, ' fill="#ffffff"'))
-        y += 42
+    for line, size, y, colour, bold in _panel(publication, title, totals):
+        weight = ' font-weight="bold"' if bold else ""
+        out.append(_text(OG_MARGIN, y, line, size, f'{weight} fill="{colour}"'))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
 def og_png(located: tuple[Located, ...], publication: str, title: str, totals: str) -> bytes:
-    """The preview image as a 1200x630 PNG."""
-    png, _ = rasterise(og_image_svg(located, publication, title, totals), OG_WIDTH)
-    return png
+    """The preview image as a 1200x630 PNG (what ``og_image_svg`` shows, drawn with cairo)."""
+    from newsletter.render.mapraster import og_png as draw  # cairo: only for the PNGs
+
+    layout = small_map_layout(located, OG_WIDTH - OG_PANEL)
+    return draw(layout, _panel(publication, title, totals))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -42,15 +44,43 @@ def _allowed_path(url: str, roots: Sequence[Path]) -> Path:
     return path
 
 
+# One Fontconfig/Pango font configuration for the process: a fresh one per document (WeasyPrint's
+# default) loads and shapes every face again, about 7 % of a warm render of the sample.
+_shared_fonts: Any = None
+_shared_lock = threading.Lock()
+
+
+@contextmanager
+def _font_config() -> Iterator[Any]:
+    """Lend the process-wide FontConfiguration, or a fresh one while another thread has it."""
+    global _shared_fonts
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not _shared_lock.acquire(blocking=False):
+        yield FontConfiguration()  # Pango's font maps are not thread-safe: no sharing
+        return
+    try:
+        if _shared_fonts is None:
+            _shared_fonts = FontConfiguration()
+        yield _shared_fonts
+    finally:
+        # A document's @font-face rules add its fonts to the configuration (WeasyPrint then
+        # keeps them in a temporary folder of its own); the next document must not see them.
+        if getattr(_shared_fonts, "_folder", None) is not None:
+            _shared_fonts = None
+        _shared_lock.release()
+
+
 def warm_up() -> None:
     """Import WeasyPrint and load the fonts the editions use, before the first real PDF: a
     worker does this while the build is still loading the content."""
     import weasyprint
 
-    weasyprint.HTML(
-        string='<p style="font-family: Noto Serif">x <i>y</i></p>'
-        '<p style="font-family: Noto Sans"><b>x</b> y</p>'
-    ).write_pdf()
+    with _font_config() as fonts:
+        weasyprint.HTML(
+            string='<p style="font-family: Noto Serif">x <i>y</i></p>'
+            '<p style="font-family: Noto Sans"><b>x</b> y</p>'
+        ).write_pdf(font_config=fonts)
 
 
 def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[str, str]) -> bytes:
@@ -94,7 +124,10 @@ def render_pdf(html: str, base_dir: Path, roots: Sequence[Path], metadata: dict[
         document = weasyprint.HTML(
             string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=ProjectFetcher()
         )
-        pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1", custom_metadata=True)
+        with _font_config() as fonts:
+            pdf: bytes = document.write_pdf(
+                pdf_variant="pdf/ua-1", custom_metadata=True, font_config=fonts
+            )
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF: {refused[-1] if refused else exc}") from None
     except Exception as exc:
