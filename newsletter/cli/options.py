@@ -17,39 +17,32 @@ STATE_HELP = (
 )
 
 
-def content_option(help: str = CONTENT_HELP) -> Callable[[F], F]:
-    """The ``--content`` option (``content_dir``), with ``help`` for this command."""
+def _folder_option(flag: str, name: str, default: Path | None, help: str) -> Callable[[F], F]:
     return click.option(
-        "--content",
-        "content_dir",
+        flag,
+        name,
         type=click.Path(file_okay=False, path_type=Path),
-        default=Path("content"),
-        show_default=True,
+        default=default,
+        show_default=default is not None,
         help=help,
     )
 
 
+def content_option(help: str = CONTENT_HELP) -> Callable[[F], F]:
+    """The ``--content`` option (``content_dir``), with ``help`` for this command."""
+    return _folder_option("--content", "content_dir", Path("content"), help)
+
+
 def output_option(func: F) -> F:
     """The ``--output`` option (``output_dir``): where the editions are written."""
-    return click.option(
-        "--output",
-        "output_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("output"),
-        show_default=True,
-        help="Where the editions are written.",
+    return _folder_option(
+        "--output", "output_dir", Path("output"), "Where the editions are written."
     )(func)
 
 
 def state_option(help: str = STATE_HELP) -> Callable[[F], F]:
     """The ``--state`` option (``state_dir``): the store's folder, None for the default."""
-    return click.option(
-        "--state",
-        "state_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help=help,
-    )
+    return _folder_option("--state", "state_dir", None, help)
 
 
 def parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Any:
