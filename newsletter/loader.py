@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from newsletter.contentfs import Listing, walk
 from newsletter.errors import ContentError, Problem, display_path
@@ -22,98 +21,26 @@ from newsletter.model import (
     Publication,
     Section,
     SectionEntry,
-    describe,
 )
-from newsletter.yamlsource import Document, Loc, read_yaml
+from newsletter.places import GAZETTEER, Index, check_issue_places, load_gazetteer
+from newsletter.validation import validate
+from newsletter.yamlsource import Document, read_yaml
 
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
-_TYPE_MESSAGES = {
-    "missing": "required field is missing",
-    "string_type": "expected text",
-    "list_type": "expected a list",
-    "dict_type": "expected a mapping of fields",
-    "model_type": "expected a mapping of fields",
-    "model_attributes_type": "expected a mapping of fields",
-    "int_type": "expected a whole number",
-    "int_parsing": "expected a whole number",
-    "int_from_float": "expected a whole number",
-    "float_type": "expected a number",
-    "float_parsing": "expected a number",
-    "bool_type": "expected true or false",
-}
-
 
 @dataclass(frozen=True)
 class Project:
-    """Everything loaded from a content folder: the publication and its issues, oldest first."""
+    """Everything loaded from a content folder: the publication, its issues (oldest first) and
+    the editors' gazetteer (``places.load_gazetteer``), so that no renderer reads a file."""
 
     content_dir: Path
     publication: Publication
     issues: tuple[Issue, ...]
+    gazetteer: Index
     warnings: tuple[Problem, ...] = field(default=())
-
-
-def _message(error: Any, model: type[BaseModel]) -> str:
-    kind = error["type"]
-    loc = tuple(error["loc"])
-    if kind == "extra_forbidden":
-        known = _known_fields(model, loc[:-1])
-        close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
-        if close:
-            return f'unknown field; did you mean "{close[0]}"?'
-        return "unknown field; expected one of: " + ", ".join(known)
-    if kind == "value_error":
-        return str(error["msg"]).removeprefix("Value error, ")
-    if kind == "literal_error":
-        expected = error["ctx"]["expected"].replace("'", "").replace(" or ", ", ")
-        return f"expected one of: {expected}; got {describe(error['input'])}"
-    if kind == "string_pattern_mismatch":
-        return f"not a valid value: {describe(error['input'])}"
-    if kind in _TYPE_MESSAGES:
-        text = _TYPE_MESSAGES[kind]
-        return text if kind == "missing" else f"{text}; got {describe(error['input'])}"
-    return f"{error['msg']}; got {describe(error['input'])}"
-
-
-def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Follow ``loc`` through the model's fields to list the names valid at that place."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = current.model_fields.get(part) if hasattr(current, "model_fields") else None
-        if info is None:
-            return []
-        current = _model_in(info.annotation)
-        if current is None:
-            return []
-    return list(current.model_fields) if hasattr(current, "model_fields") else []
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def validate(doc: Document, model: type[M], problems: list[Problem]) -> M | None:
-    """Validate ``doc`` against ``model``; append located problems and return None on failure."""
-    try:
-        return model.model_validate(doc.data)
-    except ValidationError as exc:
-        for error in exc.errors():
-            # Drop pydantic's union-branch and validator-function suffixes from locations.
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            at_key = error["type"] in ("extra_forbidden", "missing")
-            problems.append(doc.problem(loc, _message(error, model), at_key=at_key))
-        return None
 
 
 def _read(
@@ -267,11 +194,7 @@ def load_project(
     folders = issue_folders(content_dir, files)
     if not folders and "issues" not in files.refused:
         problems.append(Problem(display_path(content_dir / "issues"), 0, "", "no issues found"))
-    from newsletter.places import check_issue_places, load_gazetteer  # places builds on this
-
-    gazetteer, found = (
-        ({}, []) if "gazetteer.yaml" in files.refused else load_gazetteer(content_dir)
-    )
+    gazetteer, found = ({}, []) if GAZETTEER in files.refused else load_gazetteer(content_dir)
     problems.extend(found)
 
     def check(issue: Issue, doc: Document) -> list[Problem]:
@@ -306,7 +229,7 @@ def load_project(
         raise ContentError(errors, [p for p in problems if p.severity != "error"])
     warnings = tuple(p for p in problems if p.severity != "error")
     log.info("loaded %d issue(s) from %s", len(issues), display_path(content_dir))
-    return Project(content_dir, publication, tuple(issues), warnings)
+    return Project(content_dir, publication, tuple(issues), gazetteer, warnings)
 
 
 def _check_numbers(issues: list[Issue], content_dir: Path, problems: list[Problem]) -> None:

@@ -19,8 +19,8 @@ from pydantic import Field
 
 from newsletter.boundaries import DATA_DIR, Point, load_boundaries
 from newsletter.errors import Problem, display_path
-from newsletter.loader import validate
 from newsletter.model import Governorate, Incident, Issue, Strict, Text
+from newsletter.validation import validate
 from newsletter.yamlsource import Document, Loc, read_yaml
 
 GAZETTEER = "gazetteer.yaml"

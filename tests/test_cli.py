@@ -125,7 +125,7 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_progress_bar_stays_quiet_off_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from newsletter.cli import _ProgressBar
+    from newsletter.cli.build import _ProgressBar
 
     with _ProgressBar() as bar:  # pytest's stderr is not a terminal
         for done in range(1, 6):

@@ -246,6 +246,7 @@ class Build:
                 self.content_dir,
                 self.templates,
                 pub,
+                project.gazetteer,
                 neighbours,
                 min(position, 1),
                 tuple(todo),

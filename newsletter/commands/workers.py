@@ -23,6 +23,7 @@ from newsletter.errors import RenderError
 from newsletter.generations import release_in_child
 from newsletter.loader import Project
 from newsletter.model import Issue, Publication
+from newsletter.places import Index
 from newsletter.render.issue import RenderedIssue, render_issue
 from newsletter.render.pdf import warm_up
 from newsletter.theme import Theme, make_theme
@@ -33,11 +34,13 @@ Logged = list[tuple[str, int, str]]  # (logger, level, message) of a worker's wa
 @dataclass(frozen=True)
 class Job:
     """One issue's PDF and email work, as sent to a worker: the issue with its neighbours
-    (for the previous/next links), the publication and where its files and templates are."""
+    (for the previous/next links), the publication, the gazetteer (for the map) and where its
+    files and templates are."""
 
     content_dir: Path
     templates: Path
     publication: Publication
+    gazetteer: Index
     issues: tuple[Issue, ...]
     index: int
     kinds: tuple[str, ...]
@@ -78,7 +81,7 @@ def render(job: Job) -> RenderedIssue:
     theme = _THEMES.get(job.templates)
     if theme is None:
         theme = _THEMES[job.templates] = make_theme(job.templates)
-    project = Project(job.content_dir, job.publication, job.issues)
+    project = Project(job.content_dir, job.publication, job.issues, job.gazetteer)
     pdf = Path(job.pdf_path).read_bytes() if job.pdf_path else None
     return render_issue(theme, project, job.issue, job.kinds, pdf)
 

@@ -23,8 +23,9 @@ from newsletter.importers.issue import files as issue_files
 from newsletter.importers.parts import Findings, ParsedIssue, Period, Source
 from newsletter.importers.text import read_text
 from newsletter.importers.wordpress import is_wxr, read_wxr
-from newsletter.loader import issue_folders, load_project, validate
+from newsletter.loader import issue_folders, load_project
 from newsletter.model import Publication
+from newsletter.validation import validate
 from newsletter.yamlsource import read_yaml
 
 log = logging.getLogger(__name__)

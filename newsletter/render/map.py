@@ -13,15 +13,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
 from markupsafe import Markup, escape
 
 from newsletter.boundaries import Area, Boundaries, Point, load_boundaries
-from newsletter.errors import ContentError, Problem
 from newsletter.loader import Project
 from newsletter.model import Issue
-from newsletter.places import GAZETTEER, Index, Located, load_gazetteer, resolve
+from newsletter.places import Index, Located, resolve
 from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
 
 MAP_FILE = "map.png"  # the email's image, beside email.html
@@ -398,39 +396,14 @@ def rasterise(svg: str, width: int) -> tuple[bytes, tuple[int, int]]:
     return out.getvalue(), size
 
 
-def _gazetteer(content_dir: Path) -> tuple[Index, list[Problem]]:
-    path = content_dir / GAZETTEER
-    try:
-        stat = path.stat()
-        stamp = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        return load_gazetteer(content_dir)
-    return _gazetteer_at(stamp, content_dir)
-
-
-@lru_cache(maxsize=4)
-def _gazetteer_at(stamp: tuple[str, int, int], content_dir: Path) -> tuple[Index, list[Problem]]:
-    # Keyed by the file's modification time and size: every map of a build shares one read,
-    # and an edit during ``serve`` is still seen.
-    return load_gazetteer(content_dir)
-
-
-def _project_gazetteer(project: Project) -> Index:
-    gazetteer, problems = _gazetteer(project.content_dir)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:  # the file changed since it was loaded
-        raise ContentError(errors)
-    return gazetteer
-
-
 def issue_map(project: Project, issue: Issue) -> MapFigure | None:
     """The map of one issue, with the project's gazetteer (already checked at load)."""
-    return build_map(issue, _project_gazetteer(project))
+    return build_map(issue, project.gazetteer)
 
 
 def issue_places(project: Project, issue: Issue) -> tuple[Located, ...]:
     """Where the map places each IED row of an issue (a point, or only its governorate)."""
-    return resolve(issue, _project_gazetteer(project))
+    return resolve(issue, project.gazetteer)
 
 
 @dataclass(frozen=True)

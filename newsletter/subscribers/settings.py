@@ -12,13 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.editions import templates_for
 from newsletter.errors import ContentError, NewsletterError, Problem
-from newsletter.loader import validate
 from newsletter.model import Publication, Subscriptions
 from newsletter.send.smtp import SmtpConfig, config_from
 from newsletter.send.tokens import SECRET_VARIABLE
 from newsletter.subscribers import ses
 from newsletter.subscribers.proxies import Network, networks
 from newsletter.theme import Theme, make_theme
+from newsletter.validation import validate
 from newsletter.yamlsource import read_yaml
 
 MIN_SECRET = 16

@@ -1,41 +1,25 @@
-"""``newsletter subscribers``: the list's commands. Only parses and prints; the work is in
-``newsletter/subscribers/``."""
+"""``newsletter subscribers``: the list's commands and its service. Only parses and prints;
+the work is in ``newsletter/subscribers/``."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
+from newsletter.cli.options import content_option, state_option
+from newsletter.cli.runner import Runner
 from newsletter.subscribers import STATUSES
-
-if TYPE_CHECKING:
-    from newsletter.cli import Runner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _place_options(func: F) -> F:
-    func = click.option(
-        "--state",
-        "state_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Where the store lives [default: state/ beside the content folder]. "
-        "NEWSLETTER_DATABASE_URL selects PostgreSQL instead.",
-    )(func)
-    func = click.option(
-        "--content",
-        "content_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("content"),
-        show_default=True,
-        help="The content folder (the state folder is found beside it).",
-    )(func)
-    return func
+    func = state_option()(func)
+    return content_option("The content folder (the state folder is found beside it).")(func)
 
 
 _status_option = click.option("--status", type=click.Choice(STATUSES), default=None)
@@ -213,7 +197,19 @@ def bounces(run: Runner, mailbox: Path, content_dir: Path, state_dir: Path | Non
     )
 
 
-# The list service's command lives in its own module (service_cli.py).
-from newsletter.service_cli import serve  # noqa: E402
+@subscribers.command("serve")
+@content_option("The content folder: newsletter.yaml with its subscriptions: block.")
+@state_option("Where the store lives [default: state/ beside the content folder].")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.pass_obj
+def serve(run: Runner, content_dir: Path, state_dir: Path | None, host: str, port: int) -> None:
+    """Run the list service: subscribe, confirm, unsubscribe, SES bounces, health.
 
-subscribers.add_command(serve)
+    Links are signed with NEWSLETTER_UNSUBSCRIBE_SECRET; the database is
+    NEWSLETTER_DATABASE_URL, or SQLite in the state folder.
+    """
+    from newsletter.statedir import state_for
+    from newsletter.subscribers.serve import serve as do_serve
+
+    run(lambda: do_serve(content_dir, state_for(content_dir, state_dir), host, port))
