@@ -88,8 +88,9 @@ def caption(issue: Issue, publication: Publication) -> str:
     fmt = publication.date_formats.long
     start = format_date(issue.period.start, fmt)
     end = format_date(issue.period.end, fmt)
-    # As the monitor prints it (tests/fixtures/ishm-328.txt): a hyphen, not the headers' dash.
-    return f"Casualties Due To IEDs from {start} - {end}"
+    # The monitor's exports print a hyphen here; generated text uses the typographic dash the
+    # headers use (the ``headers.dash`` setting, a spaced en dash by default).
+    return f"Casualties Due To IEDs from {start}{publication.headers.dash}{end}"
 
 
 def summarise(issue: Issue, publication: Publication) -> IedSummary:

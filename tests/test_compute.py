@@ -18,7 +18,7 @@ def test_sample_totals_breakdown_and_caption() -> None:
         "3",
         "7",
     )
-    assert summary.caption == "Casualties Due To IEDs from November 4, 2021 - November 11, 2021"
+    assert summary.caption == "Casualties Due To IEDs from November 4, 2021 – November 11, 2021"
     assert [(g.governorate, g.totals.incidents) for g in summary.by_governorate] == [
         ("Diwaniyah", 2),
         ("Babylon", 1),

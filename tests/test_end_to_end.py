@@ -52,7 +52,7 @@ def test_totals_row_in_every_edition(sample: SampleBuild, edition: str) -> None:
         text = html_text(path.read_text(encoding="utf-8"))
     assert TOTALS_ROW.search(text), text[-2000:]
     assert "5 incidents, 3 killed, 7 injured." in text
-    assert "Casualties Due To IEDs from November 4, 2021 - November 11, 2021" in text
+    assert "Casualties Due To IEDs from November 4, 2021 – November 11, 2021" in text
 
 
 def test_takeaway_more_links_reach_sections(sample: SampleBuild) -> None:

@@ -106,6 +106,9 @@ def seed_parts() -> list[str]:
         elif "Date | Location" in line:
             # The note and the table header ran together in the source.
             parts += [line.split("Date |")[0], "Date Location Deaths Injuries"]
+        elif line.startswith("Casualties Due To IEDs from"):
+            # The export has a hyphen; the editions write the range with the headers' en dash.
+            parts.append(line.replace(" - ", " – "))
         elif "|" in line:
             parts.append(" ".join(cell.strip() for cell in line.split("|") if cell.strip()))
         else:
