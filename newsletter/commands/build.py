@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter import cache
+from newsletter.build import cache
+from newsletter.build.commit import OutputFolder
 from newsletter.editions import EDITIONS, default_templates, templates_for
 from newsletter.errors import Problem
-from newsletter.generations import OutputFolder
 
 if TYPE_CHECKING:
-    from newsletter.commands.incremental import Progress
+    from newsletter.build.plan import Progress
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def build(
                 unchanged=True,
             )
         # Imported only now: the renderers take longer to import than a no-change build takes.
-        from newsletter.commands.incremental import Build
+        from newsletter.build.plan import Build
 
         job = Build(content_dir, folder, templates, inputs, previous, editions, progress, jobs)
         outcome = job.run(only, fingerprint)

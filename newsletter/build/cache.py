@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 ISSUES = "issues.json"
 SCHEMA = 3
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole package, not only build/
 
 
 def digest(*parts: str | bytes) -> str:
