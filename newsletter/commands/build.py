@@ -1,6 +1,6 @@
 """``newsletter build``: load, validate, compute, render every edition, then write.
 
-A build redoes only what its inputs changed (see ``newsletter.cache``): when nothing changed
+A build redoes only what its inputs changed (see ``newsletter.build.cache``): when nothing changed
 it returns after digesting the inputs, before the renderers are even imported; otherwise each
 issue's PDF and email, each issue's web page and the search index are redone only when their
 key changed. PDFs and emails are rendered in worker processes, one per core, while this
@@ -54,7 +54,7 @@ def build(
 ) -> BuildResult:
     """Build the named issues (default: all) and the archive; change nothing unless all succeed.
 
-    The new output is put in force in one step (see ``newsletter.generations``); a second build
+    The new output is put in force in one step (see ``newsletter.build.commit``); a second build
     into the same output folder at the same time refuses with ``OutputError``.
 
     ``jobs`` is the number of worker processes for PDFs and emails (default: one per core;
