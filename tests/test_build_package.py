@@ -17,18 +17,12 @@ DIGEST = "from newsletter.build.cache import tool_digest; print(tool_digest())"
 
 
 def run(*args: str, path: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    if path is not None:  # and run there: ``-c`` puts the working folder first on the path
-        env["PYTHONPATH"] = str(path)
-    return subprocess.run(
-        [sys.executable, *args],
-        env=env,
-        cwd=path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    # Run in ``path``, first on PYTHONPATH too: ``-c`` puts the working folder first on the path.
+    env = dict(os.environ, PYTHONPATH=str(path)) if path else None
+    cmd = [sys.executable, *args]
+    done = subprocess.run(cmd, env=env, cwd=path, capture_output=True, text=True, timeout=120)
+    done.check_returncode()
+    return done
 
 
 def test_an_edit_anywhere_in_the_package_changes_the_tool_digest(tmp_path: Path) -> None:
