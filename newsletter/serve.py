@@ -36,9 +36,9 @@ from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from newsletter import paths
+from newsletter.build.commit import VISIBLE
 from newsletter.commands.build import build, templates_for
 from newsletter.errors import ContentError, NewsletterError
-from newsletter.generations import VISIBLE
 from newsletter.loader import issue_folders
 from newsletter.theme import make_theme
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.build.writer import Output
 from newsletter.errors import OutputError, RenderError
 from newsletter.markup import to_html
 from newsletter.render.pdf import render_pdf
-from newsletter.writer import Output
 
 
 @pytest.mark.parametrize(

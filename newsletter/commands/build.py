@@ -1,6 +1,6 @@
 """``newsletter build``: load, validate, compute, render every edition, then write.
 
-A build redoes only what its inputs changed (see ``newsletter.cache``): when nothing changed
+A build redoes only what its inputs changed (see ``newsletter.build.cache``): when nothing changed
 it returns after digesting the inputs, before the renderers are even imported; otherwise each
 issue's PDF and email, each issue's web page and the search index are redone only when their
 key changed. PDFs and emails are rendered in worker processes, one per core, while this
@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter import cache
+from newsletter.build import cache
+from newsletter.build.commit import OutputFolder
 from newsletter.editions import EDITIONS, default_templates, templates_for
 from newsletter.errors import Problem
-from newsletter.generations import OutputFolder
 
 if TYPE_CHECKING:
-    from newsletter.commands.incremental import Progress
+    from newsletter.build.plan import Progress
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def build(
 ) -> BuildResult:
     """Build the named issues (default: all) and the archive; change nothing unless all succeed.
 
-    The new output is put in force in one step (see ``newsletter.generations``); a second build
+    The new output is put in force in one step (see ``newsletter.build.commit``); a second build
     into the same output folder at the same time refuses with ``OutputError``.
 
     ``jobs`` is the number of worker processes for PDFs and emails (default: one per core;
@@ -86,7 +86,7 @@ def build(
                 unchanged=True,
             )
         # Imported only now: the renderers take longer to import than a no-change build takes.
-        from newsletter.commands.incremental import Build
+        from newsletter.build.plan import Build
 
         job = Build(content_dir, folder, templates, inputs, previous, editions, progress, jobs)
         outcome = job.run(only, fingerprint)

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import yaml
 
+from newsletter.build.writer import create_files
 from newsletter.errors import ContentError, OutputError, Problem, display_path
 from newsletter.lint import PLACEHOLDER
 from newsletter.loader import Project, load_project
 from newsletter.model import Issue
 from newsletter.periods import cadence, next_period
-from newsletter.writer import create_files
 from newsletter.yamlsource import Document, Loc, read_yaml
 
 log = logging.getLogger(__name__)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsletter.build.commit import release_in_child
 from newsletter.errors import RenderError
-from newsletter.generations import release_in_child
 from newsletter.loader import Project
 from newsletter.model import Issue, Publication
 from newsletter.places import Index

@@ -22,18 +22,19 @@ from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from newsletter import cache, paths
-from newsletter.cache import Inputs, Manifest, Unit, digest
-from newsletter.commands.workers import Job, Logged, Workers, render
+from newsletter import paths
+from newsletter.build import cache
+from newsletter.build.cache import Inputs, Manifest, Unit, digest
+from newsletter.build.commit import OutputFolder
+from newsletter.build.workers import Job, Logged, Workers, render
+from newsletter.build.writer import Output
 from newsletter.errors import Problem
-from newsletter.generations import OutputFolder
 from newsletter.loader import Project, load_project, select
 from newsletter.model import Issue
 from newsletter.render.issue import RenderedIssue
 from newsletter.render.search import BUNDLE, SearchJob, search_year
 from newsletter.render.web import issue_files, render_archive
 from newsletter.theme import Theme, make_theme
-from newsletter.writer import Output
 
 log = logging.getLogger(__name__)
 

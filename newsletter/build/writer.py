@@ -21,7 +21,7 @@ RESERVED = ("manifest.json", "issues.json")  # the generation's own records, bes
 
 @dataclass
 class Output:
-    """The files of one build, written into its own generation (see ``generations.py``).
+    """The files of one build, written into its own generation (see ``commit.py``).
 
     ``root`` is a fresh folder that nobody reads until the build switches to it, so a file is
     written there directly, with no temporary file and rename of its own. ``add`` writes a

@@ -31,12 +31,12 @@ if TYPE_CHECKING:  # only for annotations: this module stays free of heavy impor
 
 log = logging.getLogger(__name__)
 
-# Both live in the build's generation (see ``generations.py``), so they change with its files
+# Both live in the build's generation (see ``commit.py``), so they change with its files
 # in one step; deleting the output folder resets the cache.
 MANIFEST = "manifest.json"
 ISSUES = "issues.json"
 SCHEMA = 3
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent  # the whole package, not only build/
 
 
 def digest(*parts: str | bytes) -> str:
