@@ -14,29 +14,11 @@ from pathlib import Path
 
 from newsletter import markup, takeaways
 from newsletter.errors import Problem, display_path
+from newsletter.headers import MONTH_NAMES
 from newsletter.model import Issue, Publication
 from newsletter.yamlsource import Document, Loc, read_yaml
 
-MONTHS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        start=1,
-    )
-}
+MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 _OPENING = re.compile(r"^\s*On (" + "|".join(MONTHS) + r") (\d{1,2})\b")
 PLACEHOLDER = "TODO"
 # How a warning says that text `newsletter new` wrote is still there (see placeholders()).

@@ -21,25 +21,13 @@ from text_to_num import text2num
 from newsletter.compute import totals
 from newsletter.counts import NUMERAL, Count, total
 from newsletter.governorates import GOVERNORATES
+from newsletter.headers import MONTH_NAMES
 from newsletter.model import Incident, Issue
 
 APPROXIMATE = 0.1  # "roughly 5,500" agrees with a total within a tenth of 5,500 either way
 MAX_WORDS = 6  # "one hundred and twenty-five" is four; a longer run is no number
 
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = MONTH_NAMES
 _MONTH = "|".join(MONTHS)
 _DATES = re.compile(
     rf"\b({_MONTH})\s+(\d{{1,2}})\b(?:\s*(?:-|–|—|to|and)\s*(?:({_MONTH})\s+)?(\d{{1,2}})\b)?"
