@@ -17,21 +17,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from newsletter import cache, paths
 from newsletter.cache import Inputs, Manifest, Unit, digest
-from newsletter.commands.workers import Job, Logged, Workers, render
+from newsletter.commands.webpart import build_web
+from newsletter.commands.workers import Job, Result, Workers, render
 from newsletter.errors import Problem
 from newsletter.generations import OutputFolder
 from newsletter.loader import Project, load_project, select
 from newsletter.model import Issue
+from newsletter.render import layouts
 from newsletter.render.issue import RenderedIssue
-from newsletter.render.search import BUNDLE, SearchJob, search_year
-from newsletter.render.web import issue_files, render_archive
+from newsletter.render.map import MAX_NUMBERED, issue_places
 from newsletter.theme import Theme, make_theme
 from newsletter.writer import Output
 
@@ -45,7 +46,6 @@ TEMPLATES = {
     "web": ("templates/web/", "templates/partials/", "templates/service/"),
 }
 EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
-SEARCH_RUNS = 2  # Pagefind processes at once
 TASKS_PER_WORKER = 40  # issues a worker renders before the pool is replaced
 # The settings each kind of work does not read: editing them leaves that work alone.
 UNUSED_SETTINGS = {"pdf": {"email", "smtp"}, "email": {"smtp"}, "web": {"email", "smtp", "pdf"}}
@@ -86,11 +86,12 @@ class Build:
         self.progress = progress
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.units: dict[str, Unit] = {}
+        self.layout_keys: dict[str, str] = {}  # each issue's map layout key, by issue id
         self.rendered: list[str] = []
 
     # Keys ---------------------------------------------------------------------------------
 
-    def _issue_key(self, issue_id: str) -> str:
+    def issue_key(self, issue_id: str) -> str:
         return self.inputs.issue_digests.get(issue_id, digest())
 
     def _base(self, project: Project, kind: str) -> str:
@@ -103,9 +104,9 @@ class Build:
             self.inputs.get("content/gazetteer.yaml"),
         )
 
-    def _page_key(self, base: str, issues: tuple[Issue, ...], index: int) -> str:
+    def page_key(self, base: str, issues: tuple[Issue, ...], index: int) -> str:
         issue = issues[index]
-        facts = [base, self._issue_key(issue.id)]
+        facts = [base, self.issue_key(issue.id)]
         if index > 0:
             before = f"content/issues/{issues[index - 1].id}/"
             facts += [
@@ -118,7 +119,7 @@ class Build:
             facts += [after, self.inputs.get(f"content/issues/{after}/issue.yaml")]
         return digest(*facts)
 
-    def _clean(self, name: str, key: str) -> bool:
+    def clean(self, name: str, key: str) -> bool:
         """Whether unit ``name`` was made under ``key`` and its files are untouched."""
         unit = self.previous.units.get(name)
         return (
@@ -128,14 +129,14 @@ class Build:
             and self.previous.intact(self.current, unit.files)
         )
 
-    def _keep(self, out: Output, name: str) -> None:
+    def keep(self, out: Output, name: str) -> None:
         unit = self.previous.units[name]
         for path in unit.files:
             out.keep(path)
         self.units[name] = unit
 
-    def _add(
-        self, out: Output, name: str, key: str, files: dict[str, bytes | str]
+    def add(
+        self, out: Output, name: str, key: str, files: Mapping[str, bytes | str]
     ) -> dict[str, Path]:
         """Write a unit's files into this build's generation; return where each is."""
         where = {path: out.add(path, data) for path, data in files.items()}
@@ -154,7 +155,7 @@ class Build:
                 os.getcwd(),  # the problems found hold paths as shown from here
                 str(self.content_dir.resolve()),
                 self.inputs.get("content/gazetteer.yaml"),
-                self._issue_key(folder),
+                self.issue_key(folder),
             )
             for folder in self.inputs.issue_digests
         }
@@ -164,7 +165,8 @@ class Build:
         try:
             if self.jobs > 1:
                 workers.start(min(self.jobs, self._likely_issues()))
-            entries = cache.load_issue_cache(self.current, self.inputs.tool)
+            entries, stored = cache.load_issue_cache(self.current, self.inputs.tool)
+            layouts.remember(stored)
             memo = cache.IssueCache(entries, keys)
             project = load_project(self.content_dir, names, memo)
             theme = make_theme(self.templates)
@@ -179,9 +181,12 @@ class Build:
                 issues=[i.id for i in select(project, names)],
                 warnings=[asdict(w) for w in project.warnings],
             )
-            if memo.changed:
+            # The layouts of the issues' maps as they are now: an edited table's old one goes.
+            kept = layouts.take(self.layout_keys.values())
+            if memo.changed or kept.keys() != stored.keys():
                 live = {k: v for k, v in memo.entries.items() if k in keys}  # deleted: dropped
-                out.record(cache.ISSUES, cache.dump_issue_cache(live, self.inputs.tool))
+                data = cache.dump_issue_cache(live, self.inputs.tool, kept)
+                out.record(cache.ISSUES, data)
             else:
                 out.record(cache.ISSUES, None)  # the last build's, linked
             # The manifest is part of the generation: it describes exactly the files beside
@@ -194,6 +199,15 @@ class Build:
             raise
         written = out.changes(self.output_dir, self.previous.files)
         return Outcome(manifest, written, project.warnings, self.rendered)
+
+    def _layout_keys(self, project: Project) -> dict[str, str]:
+        """The layout key of each issue's map, by issue id (none for an empty table)."""
+        found = {}
+        for issue in project.issues:
+            located = issue_places(project, issue)
+            if located:
+                found[issue.id] = layouts.layout_key(located, len(located) > MAX_NUMBERED)
+        return found
 
     def _likely_issues(self) -> int:
         """How many issues' PDFs and emails this build will probably redo, from the inputs
@@ -220,19 +234,20 @@ class Build:
         pub = project.publication
         attach = pub.email.pdf == "attach"
         bases = {kind: self._base(project, kind) for kind in TEMPLATES}
+        self.layout_keys = self._layout_keys(project)
         pending: list[tuple[Job, dict[str, str]]] = []  # each issue's work and its unit keys
         wanted = {i.id for i in chosen}
         for position, issue in enumerate(project.issues):
-            pdf_key = digest(bases["pdf"], self._issue_key(issue.id))
-            email_key = digest(bases["email"], self._issue_key(issue.id), pdf_key if attach else "")
+            pdf_key = digest(bases["pdf"], self.issue_key(issue.id))
+            email_key = digest(bases["email"], self.issue_key(issue.id), pdf_key if attach else "")
             unit_keys = {"pdf": pdf_key, "email": email_key}
             todo: list[str] = []
             for kind in ("pdf", "email"):
                 name = f"{kind}:{issue.id}"
                 if kind not in self.editions or issue.id not in wanted:
                     continue  # not asked for this time: carried over below
-                if self._clean(name, unit_keys[kind]):
-                    self._keep(out, name)
+                if self.clean(name, unit_keys[kind]):
+                    self.keep(out, name)
                 else:
                     todo.append(kind)
             if not todo:
@@ -250,6 +265,7 @@ class Build:
                 min(position, 1),
                 tuple(todo),
                 pdf_path,
+                layouts.take([self.layout_keys.get(issue.id, "")]),  # laid out already, if known
             )
             pending.append((job, unit_keys))
 
@@ -258,7 +274,7 @@ class Build:
         if self.jobs > 1:
             workers.start(min(self.jobs, len(pending)))
         total = len(pending)
-        futures: dict[Future[tuple[RenderedIssue, Logged]], tuple[Issue, dict[str, str]]] = {}
+        futures: dict[Future[Result], tuple[Issue, dict[str, str]]] = {}
 
         def submit_batch() -> None:
             batch = pending[: workers.count * TASKS_PER_WORKER]
@@ -269,7 +285,9 @@ class Build:
         if workers.pool is not None:
             submit_batch()
         if "web" in self.editions:
-            self._web(project, theme, bases["web"], out)
+            # Pages in two processes only while no PDF or email work holds the cores.
+            split = self.jobs > 1 and workers.pool is None
+            build_web(self, project, theme, bases["web"], out, split)
         done = 0
         if workers.pool is None:
             for job, unit_keys in pending:
@@ -281,7 +299,8 @@ class Build:
                 # Popped, so that the finished PDF and email are freed once written: holding
                 # every result costs half a megabyte an issue.
                 issue, unit_keys = futures.pop(future)
-                rendered, records = workers.result(future)
+                rendered, records, laid_out = workers.result(future)
+                layouts.remember(laid_out)  # the worker's map layouts, for the issue cache
                 for name, level, message in records:
                     # Logged here, where the caller's handlers are (a terminal, a test, a file).
                     logging.getLogger(name).log(level, message)
@@ -307,7 +326,7 @@ class Build:
             if asked and (kind not in ("pdf", "email") or issue_id in wanted):
                 continue  # this build made it afresh, or decided it is no longer needed
             if self.current is not None and self.previous.intact(self.current, unit.files):
-                self._keep(out, name)
+                self.keep(out, name)
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -318,76 +337,6 @@ class Build:
     ) -> None:
         for kind, files in rendered.editions.items():
             name = f"{kind}:{issue.id}"
-            self._add(out, name, keys[kind], {p: rendered.files[p] for p in files})
+            self.add(out, name, keys[kind], {p: rendered.files[p] for p in files})
             if kind == "email":
                 self.units[name].notes = list(rendered.notes)
-
-    def _web(self, project: Project, theme: Theme, base: str, out: Output) -> None:
-        pages: list[tuple[str, str | Path]] = []
-        page_keys = []
-        for index, issue in enumerate(project.issues):
-            name = f"page:{issue.id}"
-            key = self._page_key(base, project.issues, index)
-            page_keys.append(key)
-            page = paths.issue_dir(issue) + "index.html"
-            if self._clean(name, key):
-                self._keep(out, name)
-                pages.append((page, out.root / paths.site_file(page)))
-                continue
-            files = issue_files(theme, project, issue)
-            where = self._add(out, name, key, {paths.site_file(p): d for p, d in files.items()})
-            # Pagefind reads the written file: 520 pages' HTML is not held in memory.
-            pages.append((page, where[paths.site_file(page)]))
-        archive_key = digest(base, *(self._issue_key(i.id) for i in project.issues))
-        shards = self._search_shards(project, base, pages, page_keys, out)
-        language = project.publication.language.split("-")[0]
-        running: list[tuple[str, str, SearchJob]] = []
-
-        def start_next() -> None:
-            name, key, chosen = shards.pop(0)
-            year = name.split(":", 1)[1]
-            running.append((name, key, SearchJob(chosen, language, f"{BUNDLE}{year}/")))
-
-        try:
-            # Two Pagefind runs at a time: they use both cores while this process renders
-            # the archive pages, and one year each keeps their memory small.
-            while shards and len(running) < SEARCH_RUNS:
-                start_next()
-            if self._clean("archive", archive_key):
-                self._keep(out, "archive")
-            else:
-                made = render_archive(theme, project, [p for p, _ in pages])
-                archive = {paths.site_file(p): d for p, d in made.items()}
-                self._add(out, "archive", archive_key, archive)
-            while running:
-                name, key, job = running.pop(0)
-                bundle = job.result()
-                self._add(out, name, key, {paths.site_file(p): d for p, d in bundle.items()})
-                if shards:
-                    start_next()
-        finally:
-            for _, _, job in running:
-                job.cancel()
-
-    def _search_shards(
-        self,
-        project: Project,
-        base: str,
-        pages: list[tuple[str, str | Path]],
-        page_keys: list[str],
-        out: Output,
-    ) -> list[tuple[str, str, list[tuple[str, str | Path]]]]:
-        """The search index is one Pagefind bundle per year, which the search page merges: an
-        edit re-indexes its year (52 pages), not the archive. Returns the years to index."""
-        years: dict[str, list[int]] = {}
-        for index, issue in enumerate(project.issues):
-            years.setdefault(search_year(issue), []).append(index)
-        todo = []
-        for year, members in sorted(years.items(), reverse=True):
-            name = f"search:{year}"
-            key = digest(base, *(page_keys[i] for i in members))
-            if self._clean(name, key):
-                self._keep(out, name)
-            else:
-                todo.append((name, key, [pages[i] for i in members]))
-        return todo

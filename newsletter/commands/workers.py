@@ -13,21 +13,26 @@ import logging
 import multiprocessing
 import os
 import signal
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsletter.errors import RenderError
 from newsletter.generations import release_in_child
 from newsletter.loader import Project
 from newsletter.model import Issue, Publication
 from newsletter.render.issue import RenderedIssue, render_issue
+from newsletter.render.layouts import Stored, remember, take
 from newsletter.render.pdf import warm_up
 from newsletter.theme import Theme, make_theme
 
+T = TypeVar("T")
 Logged = list[tuple[str, int, str]]  # (logger, level, message) of a worker's warnings
+# What a worker sends back: the files, its warnings and the map layouts it used (as data).
+Result = tuple[RenderedIssue, Logged, dict[str, Stored]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class Job:
     index: int
     kinds: tuple[str, ...]
     pdf_path: str | None
+    layouts: dict[str, Stored] = field(default_factory=dict)  # known maps' layouts
 
     @property
     def issue(self) -> Issue:
@@ -55,9 +61,8 @@ _THEMES: dict[Path, Theme] = {}
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def _warm(parent: int) -> None:
-    """A worker's first act: tie itself to its build, then import the engines and load the
-    fonts while the build process is still loading the content."""
+def _tie(parent: int) -> None:
+    """A worker's first act: tie itself to its build."""
     # Ctrl-C reaches the whole process group: the build process handles it and stops its
     # workers, which would otherwise each print a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -68,8 +73,13 @@ def _warm(parent: int) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the build died before the line above
         os._exit(1)
-    import cairosvg  # noqa: F401  (imported for its import time only)
 
+
+def _warm(parent: int) -> None:
+    """Tie the worker to its build, then load WeasyPrint and its fonts while the build process
+    is still loading the content. (Not cairosvg: only the email's PNG needs it, and a worker
+    that renders only a PDF would pay 0.8 s for nothing.)"""
+    _tie(parent)
     warm_up()
 
 
@@ -79,6 +89,7 @@ def render(job: Job) -> RenderedIssue:
     if theme is None:
         theme = _THEMES[job.templates] = make_theme(job.templates)
     project = Project(job.content_dir, job.publication, job.issues)
+    remember(job.layouts)  # checked before use, as those read from the cache
     pdf = Path(job.pdf_path).read_bytes() if job.pdf_path else None
     return render_issue(theme, project, job.issue, job.kinds, pdf)
 
@@ -94,13 +105,13 @@ class _Keep(logging.Handler):
         self.records.append((record.name, record.levelno, record.getMessage()))
 
 
-def _render_in_worker(job: Job) -> tuple[RenderedIssue, Logged]:
+def _render_in_worker(job: Job) -> Result:
     keep = _Keep()
     root = logging.getLogger("newsletter")
     root.addHandler(keep)
     root.propagate = False  # said once, by the build process, not twice
     try:
-        return render(job), keep.records
+        return render(job), keep.records, take()
     finally:
         root.removeHandler(keep)
         root.propagate = True
@@ -110,15 +121,18 @@ class Workers:
     """Worker processes for PDFs and emails, started as early as the build can tell it will
     need them, so that importing WeasyPrint overlaps loading the content."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "PDFs and emails") -> None:
+        self.what = what  # for the message if one dies
         self.pool: ProcessPoolExecutor | None = None
         self.count = 0
         self.processes: list[Any] = []  # multiprocessing.Process of the current pool
+        self.warm = True
 
-    def start(self, count: int) -> None:
-        """Start ``count`` workers (once)."""
+    def start(self, count: int, warm: bool = True) -> None:
+        """Start ``count`` workers (once); ``warm``: load WeasyPrint in each first."""
         if self.pool is not None or count < 1:
             return
+        self.warm = warm
         # Forked: a worker starts at once with what this process has imported, and imports
         # WeasyPrint while this process loads the content. (A fork server that preloads
         # WeasyPrint costs 0.7 s more to start, which an edit of one issue pays in full.
@@ -128,7 +142,7 @@ class Workers:
         self.pool = ProcessPoolExecutor(
             count,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=_warm,
+            initializer=_warm if warm else _tie,
             initargs=(os.getpid(),),
         )
         self.pool.submit(int)  # the pool forks its workers on the first task
@@ -141,9 +155,9 @@ class Workers:
         (from 110 to 200 MB over 260 PDFs), a new worker starts small."""
         count = self.count
         self.close()
-        self.start(count)
+        self.start(count, self.warm)
 
-    def submit(self, job: Job) -> Future[tuple[RenderedIssue, Logged]]:
+    def submit(self, job: Job) -> Future[Result]:
         """Queue one issue's work; its result comes with the warnings logged doing it."""
         assert self.pool is not None
         try:
@@ -151,7 +165,16 @@ class Workers:
         except BrokenProcessPool:
             raise RenderError(self._death()) from None
 
-    def result(self, future: Future[tuple[RenderedIssue, Logged]]) -> tuple[RenderedIssue, Logged]:
+    def call(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        """Run ``function(*args)`` in a worker (a forked worker sees this process's state as
+        it was when the pool started)."""
+        assert self.pool is not None
+        try:
+            return self.pool.submit(function, *args)
+        except BrokenProcessPool:
+            raise RenderError(self._death()) from None
+
+    def result(self, future: Future[T]) -> T:
         """The result of one task; a worker that died is a one-line error."""
         try:
             return future.result()
@@ -170,7 +193,7 @@ class Workers:
                 how = f"killed by {signal.Signals(signals[0]).name}"
             except ValueError:
                 how = f"killed by signal {signals[0]}"
-        return f"a worker process rendering PDFs and emails died ({how}); nothing was changed"
+        return f"a worker process rendering {self.what} died ({how}); nothing was changed"
 
     def close(self, abort: bool = False) -> None:
         """Stop the workers: after their tasks, or at once (``abort``: the build failed)."""
