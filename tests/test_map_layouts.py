@@ -24,9 +24,9 @@ ISSUE = "2016-01-14"
 
 
 def build(content: Path, output: Path) -> None:
+    command = ["build", "--content", str(content), "--output", str(output), "--web-only"]
     done = subprocess.run(
-        [sys.executable, "-m", "newsletter", "build", "--content", str(content)]
-        + ["--output", str(output), "--web-only"],
+        [sys.executable, "-m", "newsletter", *command],
         capture_output=True,
         text=True,
         timeout=120,
@@ -112,9 +112,7 @@ def test_a_damaged_layout_is_laid_out_again(
         assert_as_fresh(content, output, tmp_path)
 
 
-def test_an_edited_table_lays_its_map_out_again(
-    archive: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_an_edited_table_lays_its_map_out_again(archive: tuple[Path, Path], tmp_path: Path) -> None:
     content, output = archive
     before = stored(output)
     path = content / "issues" / ISSUE / "ied.yaml"
