@@ -19,7 +19,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from newsletter import cache, paths
@@ -29,9 +29,9 @@ from newsletter.commands.workers import Job, Result, Workers, render
 from newsletter.errors import Problem
 from newsletter.generations import OutputFolder
 from newsletter.loader import Project, load_project, select
-from newsletter.model import Issue
+from newsletter.model import Issue, Publication
 from newsletter.render import layouts
-from newsletter.render.issue import RenderedIssue
+from newsletter.render.issue import RenderedIssue, finish_message
 from newsletter.render.map import MAX_NUMBERED, issue_places
 from newsletter.theme import Theme, make_theme
 from newsletter.writer import Output
@@ -163,8 +163,11 @@ class Build:
         out = Output(generation, self.current)
         workers = Workers()
         try:
-            if self.jobs > 1:
-                workers.start(min(self.jobs, self._likely_issues()))
+            likely = self._likely_issues()
+            if self.jobs > 1 and likely:
+                # Fewer issues than cores (an edit): their emails will be split off (see _run).
+                count = min(self.jobs, 2 * likely) if likely < self.jobs else self.jobs
+                workers.start(count, light=count - likely if likely < self.jobs else 0)
             entries, stored = cache.load_issue_cache(self.current, self.inputs.tool)
             layouts.remember(stored)
             memo = cache.IssueCache(entries, keys)
@@ -269,12 +272,20 @@ class Build:
             )
             pending.append((job, unit_keys))
 
+        split = 0
+        if self.jobs > 1 and len(pending) < self.jobs:
+            # Fewer issues than cores (an edit): an issue's email goes to a worker of its own,
+            # beside its PDF's, and its message is finished here when the PDF is done.
+            pending, split = _split(pending)
         # Even one PDF goes to a worker when there are two cores: this process renders the
         # web edition meanwhile. ``jobs=1`` keeps everything in this process.
         if self.jobs > 1:
-            workers.start(min(self.jobs, len(pending)))
+            workers.start(min(self.jobs, len(pending)), light=split)
         total = len(pending)
         futures: dict[Future[Result], tuple[Issue, dict[str, str]]] = {}
+        held: dict[str, RenderedIssue] = {}  # split issues' emails waiting for their PDF
+        pdfs: dict[str, bytes] = {}  # and their PDFs, until the email comes
+        split_ids = {job.issue.id for job, _ in pending if job.pdf_elsewhere}
 
         def submit_batch() -> None:
             batch = pending[: workers.count * TASKS_PER_WORKER]
@@ -286,8 +297,8 @@ class Build:
             submit_batch()
         if "web" in self.editions:
             # Pages in two processes only while no PDF or email work holds the cores.
-            split = self.jobs > 1 and workers.pool is None
-            build_web(self, project, theme, bases["web"], out, split)
+            apart = self.jobs > 1 and workers.pool is None
+            build_web(self, project, theme, bases["web"], out, apart)
         done = 0
         if workers.pool is None:
             for job, unit_keys in pending:
@@ -304,7 +315,11 @@ class Build:
                 for name, level, message in records:
                     # Logged here, where the caller's handlers are (a terminal, a test, a file).
                     logging.getLogger(name).log(level, message)
-                self._collect(out, issue, unit_keys, rendered)
+                ready = [rendered]
+                if issue.id in split_ids:
+                    ready = self._pair(pub, issue, rendered, held, pdfs)
+                for part in ready:
+                    self._collect(out, issue, unit_keys, part)
                 done += 1
                 self._tick(done, total)
             if pending:
@@ -312,6 +327,32 @@ class Build:
                 submit_batch()
 
         self._carry(project, wanted, out)
+
+    def _pair(
+        self,
+        pub: Publication,
+        issue: Issue,
+        rendered: RenderedIssue,
+        held: dict[str, RenderedIssue],
+        pdfs: dict[str, bytes],
+    ) -> list[RenderedIssue]:
+        """What to write now of a split issue's result: its PDF at once, its email once the
+        message has the PDF to attach (whichever of the two comes first waits for the other)."""
+        if rendered.message is not None:  # the email, waiting for its PDF
+            if issue.id not in pdfs:
+                held[issue.id] = rendered
+                return []
+            finish_message(pub, rendered, rendered.message, pdfs.pop(issue.id))
+            return [rendered]
+        if "pdf" not in rendered.editions:  # an email that attaches nothing
+            return [rendered]
+        pdf = rendered.files[rendered.editions["pdf"][0]]
+        email = held.pop(issue.id, None)
+        if email is None or email.message is None:
+            pdfs[issue.id] = pdf
+            return [rendered]
+        finish_message(pub, email, email.message, pdf)
+        return [rendered, email]
 
     def _carry(self, project: Project, wanted: set[str], out: Output) -> None:
         """Keep the last build's work that this build was not asked to redo: other editions,
@@ -340,3 +381,18 @@ class Build:
             self.add(out, name, keys[kind], {p: rendered.files[p] for p in files})
             if kind == "email":
                 self.units[name].notes = list(rendered.notes)
+
+
+def _split(
+    pending: list[tuple[Job, dict[str, str]]],
+) -> tuple[list[tuple[Job, dict[str, str]]], int]:
+    """Each issue's PDF and email as two jobs, the PDFs first; and how many emails were split
+    off (their workers need cairosvg, not WeasyPrint)."""
+    pdfs, emails = [], []
+    for job, keys in pending:
+        if job.kinds == ("pdf", "email"):
+            pdfs.append((replace(job, kinds=("pdf",)), keys))
+            emails.append((replace(job, kinds=("email",), pdf_elsewhere=True), keys))
+        else:
+            pdfs.append((job, keys))
+    return pdfs + emails, len(emails)

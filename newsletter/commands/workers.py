@@ -48,6 +48,7 @@ class Job:
     kinds: tuple[str, ...]
     pdf_path: str | None
     layouts: dict[str, Stored] = field(default_factory=dict)  # known maps' layouts
+    pdf_elsewhere: bool = False  # another worker renders the PDF the message attaches
 
     @property
     def issue(self) -> Issue:
@@ -75,12 +76,17 @@ def _tie(parent: int) -> None:
         os._exit(1)
 
 
-def _warm(parent: int) -> None:
-    """Tie the worker to its build, then load WeasyPrint and its fonts while the build process
-    is still loading the content. (Not cairosvg: only the email's PNG needs it, and a worker
-    that renders only a PDF would pay 0.8 s for nothing.)"""
+def _warm(parent: int, heavy: bool) -> None:
+    """Tie the worker to its build, then import what its work needs while the build process is
+    still loading the content: WeasyPrint and its fonts (``heavy``: PDFs, and emails with
+    them), or cairosvg only (split-off emails: the map's PNG). cairosvg is not imported by a
+    heavy worker in advance: one that renders only a PDF would pay 0.8 s for nothing, on the
+    critical path of a one-issue edit."""
     _tie(parent)
-    warm_up()
+    if heavy:
+        warm_up()
+    else:
+        import cairosvg  # noqa: F401  (imported for its import time only)
 
 
 def render(job: Job) -> RenderedIssue:
@@ -91,7 +97,7 @@ def render(job: Job) -> RenderedIssue:
     project = Project(job.content_dir, job.publication, job.issues)
     remember(job.layouts)  # checked before use, as those read from the cache
     pdf = Path(job.pdf_path).read_bytes() if job.pdf_path else None
-    return render_issue(theme, project, job.issue, job.kinds, pdf)
+    return render_issue(theme, project, job.issue, job.kinds, pdf, job.pdf_elsewhere)
 
 
 class _Keep(logging.Handler):
@@ -119,49 +125,64 @@ def _render_in_worker(job: Job) -> Result:
 
 class Workers:
     """Worker processes for PDFs and emails, started as early as the build can tell it will
-    need them, so that importing WeasyPrint overlaps loading the content."""
+    need them, so that importing WeasyPrint overlaps loading the content.
+
+    Emails split off from their PDF (``Job.pdf_elsewhere``) go to workers of their own, which
+    import cairosvg, not WeasyPrint: a pool hands each task to whichever worker is free first,
+    so only separate pools can keep the PDF on the worker that loaded WeasyPrint."""
 
     def __init__(self, what: str = "PDFs and emails") -> None:
         self.what = what  # for the message if one dies
-        self.pool: ProcessPoolExecutor | None = None
+        self.pools: list[ProcessPoolExecutor] = []  # the PDF workers', then the emails'
         self.count = 0
-        self.processes: list[Any] = []  # multiprocessing.Process of the current pool
-        self.warm = True
+        self.processes: list[Any] = []  # multiprocessing.Process of the current pools
+        self.warm, self.light = True, 0
 
-    def start(self, count: int, warm: bool = True) -> None:
-        """Start ``count`` workers (once); ``warm``: load WeasyPrint in each first."""
-        if self.pool is not None or count < 1:
+    @property
+    def pool(self) -> ProcessPoolExecutor | None:
+        """The workers' pool (None before ``start`` and after ``close``)."""
+        return self.pools[0] if self.pools else None
+
+    def start(self, count: int, warm: bool = True, light: int = 0) -> None:
+        """Start ``count`` workers (once); ``warm``: import the engines first. ``light`` of
+        them are for split-off emails only."""
+        if self.pools or count < 1:
             return
-        self.warm = warm
+        self.warm, self.light = warm, min(light, count - 1)
+        self.count = count
         # Forked: a worker starts at once with what this process has imported, and imports
         # WeasyPrint while this process loads the content. (A fork server that preloads
         # WeasyPrint costs 0.7 s more to start, which an edit of one issue pays in full.
         # Python 3.11's ``max_tasks_per_child`` hangs once a worker retires, so ``restart``
         # replaces the whole pool between batches instead.)
-        self.count = count
-        self.pool = ProcessPoolExecutor(
-            count,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_warm if warm else _tie,
-            initargs=(os.getpid(),),
-        )
-        self.pool.submit(int)  # the pool forks its workers on the first task
-        # Kept to stop them at once on failure and to say how one died (Python 3.11's pool
-        # has no public way to either).
-        self.processes = list(getattr(self.pool, "_processes", {}).values())
+        context = multiprocessing.get_context("fork")
+        for size, heavy in ((count - self.light, True), (self.light, False)):
+            if size < 1:
+                continue
+            initializer: Callable[..., None] = _warm if warm else _tie
+            initargs: tuple[Any, ...] = (os.getpid(), heavy) if warm else (os.getpid(),)
+            pool = ProcessPoolExecutor(
+                size, mp_context=context, initializer=initializer, initargs=initargs
+            )
+            pool.submit(int)  # the pool forks its workers on the first task
+            self.pools.append(pool)
+            # Kept to stop them at once on failure and to say how one died (Python 3.11's
+            # pool has no public way to either).
+            self.processes += list(getattr(pool, "_processes", {}).values())
 
     def restart(self) -> None:
         """Replace the workers with fresh ones: WeasyPrint's caches grow with every document
         (from 110 to 200 MB over 260 PDFs), a new worker starts small."""
         count = self.count
         self.close()
-        self.start(count, self.warm)
+        self.start(count, self.warm, self.light)
 
     def submit(self, job: Job) -> Future[Result]:
         """Queue one issue's work; its result comes with the warnings logged doing it."""
-        assert self.pool is not None
+        assert self.pools
+        pool = self.pools[-1] if job.pdf_elsewhere else self.pools[0]
         try:
-            return self.pool.submit(_render_in_worker, job)
+            return pool.submit(_render_in_worker, job)
         except BrokenProcessPool:
             raise RenderError(self._death()) from None
 
@@ -197,15 +218,15 @@ class Workers:
 
     def close(self, abort: bool = False) -> None:
         """Stop the workers: after their tasks, or at once (``abort``: the build failed)."""
-        if self.pool is None:
-            return
         if abort:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            for pool in self.pools:
+                pool.shutdown(wait=False, cancel_futures=True)
             for process in self.processes:
                 if process.exitcode is None:
                     process.kill()
             for process in self.processes:
                 process.join(5)
-        self.pool.shutdown(wait=True, cancel_futures=True)
-        self.pool = None
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.pools = []
         self.processes = []
