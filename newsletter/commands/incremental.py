@@ -24,6 +24,7 @@ from pathlib import Path
 
 from newsletter import cache, paths
 from newsletter.cache import Inputs, Manifest, Unit, digest
+from newsletter.commands.loading import SharedLoad
 from newsletter.commands.webpart import build_web
 from newsletter.commands.workers import Job, Result, Workers, render
 from newsletter.errors import Problem
@@ -164,6 +165,7 @@ class Build:
         generation = self.folder.new_generation()
         out = Output(generation, self.current)
         workers = Workers()
+        loader = Workers("content")
         try:
             likely = self._likely_issues()
             if self.jobs > 1 and likely:
@@ -173,7 +175,14 @@ class Build:
             entries, stored = cache.load_issue_cache(self.current, self.inputs.tool)
             layouts.remember(stored)
             memo = cache.IssueCache(entries, keys)
-            project = load_project(self.content_dir, names, memo)
+            # Both cores read the content when no PDF worker is starting on the other.
+            shared = (
+                SharedLoad(memo, self.content_dir, loader)
+                if self.jobs > 1 and workers.pool is None
+                else memo
+            )
+            project = load_project(self.content_dir, names, shared)
+            loader.close()
             theme = make_theme(self.templates)
             self._run(project, theme, select(project, names), out, workers)
             workers.close()
@@ -199,6 +208,7 @@ class Build:
             out.record(cache.MANIFEST, manifest.to_json().encode("utf-8"))
             self.folder.switch(generation)
         except BaseException:
+            loader.close(abort=True)
             workers.close(abort=True)
             self.folder.discard(generation)
             raise
