@@ -215,41 +215,48 @@ def fingerprint(inputs: Inputs, *settings: str) -> str:
     )
 
 
+# A map's stored layout: (check digest, badges as (number, x, y, leader x, leader y, area)),
+# by layout key (see ``render/layouts.py``, which checks each before use).
+Layouts = dict[str, tuple[str, list[tuple[int, float, float, float | None, float | None, bool]]]]
+
+
 @cache
 def _issue_cache_type() -> Any:
-    """The issue cache file: ``[schema, tool, {folder: [key, issue or null, problems]}]``."""
+    """The issue cache file: ``[schema, tool, {folder: [key, issue or null, problems]},
+    {layout key: layout}]``."""
     # pydantic and the model are imported only by a build that loads content.
     from pydantic import TypeAdapter
 
     from newsletter.errors import Problem
     from newsletter.model import Issue
 
-    return TypeAdapter(tuple[int, str, dict[str, tuple[str, Issue | None, list[Problem]]]])
+    return TypeAdapter(tuple[int, str, dict[str, tuple[str, Issue | None, list[Problem]]], Layouts])
 
 
-def load_issue_cache(generation: Path | None, tool: str) -> dict[str, Any]:
+def load_issue_cache(generation: Path | None, tool: str) -> tuple[dict[str, Any], Layouts]:
     """The loaded issues of the last build, by folder name, each with the key it was loaded
-    under; empty when the file is missing, unreadable, of another version or invalid.
+    under, and its maps' layouts; empty when the file is missing, unreadable, of another
+    version or invalid.
 
     The file is data (JSON, validated into the content model), never code: whatever it holds,
     the worst it can do is be rejected, and then every issue is read again."""
     if generation is None:
-        return {}
+        return {}, {}
     try:
-        schema, made_by, entries = _issue_cache_type().validate_json(
+        schema, made_by, entries, layouts = _issue_cache_type().validate_json(
             (generation / ISSUES).read_bytes()
         )
     except (OSError, ValueError, RecursionError):  # pydantic's ValidationError is a ValueError
         log.info("the issue cache could not be read; every issue is read again")
-        return {}
+        return {}, {}
     if schema != SCHEMA or made_by != tool:
-        return {}
-    return dict(entries)
+        return {}, {}
+    return dict(entries), dict(layouts)
 
 
-def dump_issue_cache(entries: Mapping[str, Any], tool: str) -> bytes:
-    """The loaded issues as JSON bytes for the writer."""
-    data: bytes = _issue_cache_type().dump_json((SCHEMA, tool, dict(entries)))
+def dump_issue_cache(entries: Mapping[str, Any], tool: str, layouts: Layouts) -> bytes:
+    """The loaded issues and map layouts as JSON bytes for the writer."""
+    data: bytes = _issue_cache_type().dump_json((SCHEMA, tool, dict(entries), layouts))
     return data
 
 

@@ -17,23 +17,25 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from newsletter import paths
 from newsletter.build import cache
 from newsletter.build.cache import Inputs, Manifest, Unit, digest
 from newsletter.build.commit import OutputFolder
-from newsletter.build.workers import Job, Logged, Workers, render
+from newsletter.build.loading import SharedLoad
+from newsletter.build.webpart import build_web
+from newsletter.build.workers import Job, Result, Workers, render
 from newsletter.build.writer import Output
 from newsletter.errors import Problem
 from newsletter.loader import Project, load_project, select
-from newsletter.model import Issue
-from newsletter.render.issue import RenderedIssue
-from newsletter.render.search import BUNDLE, SearchJob, search_year
-from newsletter.render.web import issue_files, render_archive
+from newsletter.model import Issue, Publication
+from newsletter.render import layouts
+from newsletter.render.issue import RenderedIssue, finish_message
+from newsletter.render.map import MAX_NUMBERED, issue_places
 from newsletter.theme import Theme, make_theme
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,9 @@ TEMPLATES = {
     "web": ("templates/web/", "templates/partials/", "templates/service/"),
 }
 EDITION_OF = {"pdf": "pdf", "email": "email", "page": "web", "search": "web", "archive": "web"}
-SEARCH_RUNS = 2  # Pagefind processes at once
-TASKS_PER_WORKER = 40  # issues a worker renders before the pool is replaced
+# Issues a worker renders before the pool is replaced: a worker grows from 111 to 126 MiB over
+# 80 documents, and each replacement costs about 1.6 s (importing WeasyPrint again).
+TASKS_PER_WORKER = 80
 # The settings each kind of work does not read: editing them leaves that work alone.
 UNUSED_SETTINGS = {"pdf": {"email", "smtp"}, "email": {"smtp"}, "web": {"email", "smtp", "pdf"}}
 
@@ -87,11 +90,12 @@ class Build:
         self.progress = progress
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.units: dict[str, Unit] = {}
+        self.layout_keys: dict[str, str] = {}  # each issue's map layout key, by issue id
         self.rendered: list[str] = []
 
     # Keys ---------------------------------------------------------------------------------
 
-    def _issue_key(self, issue_id: str) -> str:
+    def issue_key(self, issue_id: str) -> str:
         return self.inputs.issue_digests.get(issue_id, digest())
 
     def _base(self, project: Project, kind: str) -> str:
@@ -104,9 +108,9 @@ class Build:
             self.inputs.get("content/gazetteer.yaml"),
         )
 
-    def _page_key(self, base: str, issues: tuple[Issue, ...], index: int) -> str:
+    def page_key(self, base: str, issues: tuple[Issue, ...], index: int) -> str:
         issue = issues[index]
-        facts = [base, self._issue_key(issue.id)]
+        facts = [base, self.issue_key(issue.id)]
         if index > 0:
             before = f"content/issues/{issues[index - 1].id}/"
             facts += [
@@ -119,7 +123,7 @@ class Build:
             facts += [after, self.inputs.get(f"content/issues/{after}/issue.yaml")]
         return digest(*facts)
 
-    def _clean(self, name: str, key: str) -> bool:
+    def clean(self, name: str, key: str) -> bool:
         """Whether unit ``name`` was made under ``key`` and its files are untouched."""
         unit = self.previous.units.get(name)
         return (
@@ -129,14 +133,14 @@ class Build:
             and self.previous.intact(self.current, unit.files)
         )
 
-    def _keep(self, out: Output, name: str) -> None:
+    def keep(self, out: Output, name: str) -> None:
         unit = self.previous.units[name]
         for path in unit.files:
             out.keep(path)
         self.units[name] = unit
 
-    def _add(
-        self, out: Output, name: str, key: str, files: dict[str, bytes | str]
+    def add(
+        self, out: Output, name: str, key: str, files: Mapping[str, bytes | str]
     ) -> dict[str, Path]:
         """Write a unit's files into this build's generation; return where each is."""
         where = {path: out.add(path, data) for path, data in files.items()}
@@ -155,19 +159,31 @@ class Build:
                 os.getcwd(),  # the problems found hold paths as shown from here
                 str(self.content_dir.resolve()),
                 self.inputs.get("content/gazetteer.yaml"),
-                self._issue_key(folder),
+                self.issue_key(folder),
             )
             for folder in self.inputs.issue_digests
         }
         generation = self.folder.new_generation()
         out = Output(generation, self.current)
         workers = Workers()
+        loader = Workers("content")
         try:
-            if self.jobs > 1:
-                workers.start(min(self.jobs, self._likely_issues()))
-            entries = cache.load_issue_cache(self.current, self.inputs.tool)
+            likely = self._likely_issues()
+            if self.jobs > 1 and likely:
+                # Fewer issues than cores (an edit): their emails will be split off (see _run).
+                count = min(self.jobs, 2 * likely) if likely < self.jobs else self.jobs
+                workers.start(count, light=count - likely if likely < self.jobs else 0)
+            entries, stored = cache.load_issue_cache(self.current, self.inputs.tool)
+            layouts.remember(stored)
             memo = cache.IssueCache(entries, keys)
-            project = load_project(self.content_dir, names, memo)
+            # Both cores read the content when no PDF worker is starting on the other.
+            shared = (
+                SharedLoad(memo, self.content_dir, loader)
+                if self.jobs > 1 and workers.pool is None
+                else memo
+            )
+            project = load_project(self.content_dir, names, shared)
+            loader.close()
             theme = make_theme(self.templates)
             self._run(project, theme, select(project, names), out, workers)
             workers.close()
@@ -180,9 +196,12 @@ class Build:
                 issues=[i.id for i in select(project, names)],
                 warnings=[asdict(w) for w in project.warnings],
             )
-            if memo.changed:
+            # The layouts of the issues' maps as they are now: an edited table's old one goes.
+            kept = layouts.take(self.layout_keys.values())
+            if memo.changed or kept.keys() != stored.keys():
                 live = {k: v for k, v in memo.entries.items() if k in keys}  # deleted: dropped
-                out.record(cache.ISSUES, cache.dump_issue_cache(live, self.inputs.tool))
+                data = cache.dump_issue_cache(live, self.inputs.tool, kept)
+                out.record(cache.ISSUES, data)
             else:
                 out.record(cache.ISSUES, None)  # the last build's, linked
             # The manifest is part of the generation: it describes exactly the files beside
@@ -190,11 +209,21 @@ class Build:
             out.record(cache.MANIFEST, manifest.to_json().encode("utf-8"))
             self.folder.switch(generation)
         except BaseException:
+            loader.close(abort=True)
             workers.close(abort=True)
             self.folder.discard(generation)
             raise
         written = out.changes(self.output_dir, self.previous.files)
         return Outcome(manifest, written, project.warnings, self.rendered)
+
+    def _layout_keys(self, project: Project) -> dict[str, str]:
+        """The layout key of each issue's map, by issue id (none for an empty table)."""
+        found = {}
+        for issue in project.issues:
+            located = issue_places(project, issue)
+            if located:
+                found[issue.id] = layouts.layout_key(located, len(located) > MAX_NUMBERED)
+        return found
 
     def _likely_issues(self) -> int:
         """How many issues' PDFs and emails this build will probably redo, from the inputs
@@ -221,19 +250,20 @@ class Build:
         pub = project.publication
         attach = pub.email.pdf == "attach"
         bases = {kind: self._base(project, kind) for kind in TEMPLATES}
+        self.layout_keys = self._layout_keys(project)
         pending: list[tuple[Job, dict[str, str]]] = []  # each issue's work and its unit keys
         wanted = {i.id for i in chosen}
         for position, issue in enumerate(project.issues):
-            pdf_key = digest(bases["pdf"], self._issue_key(issue.id))
-            email_key = digest(bases["email"], self._issue_key(issue.id), pdf_key if attach else "")
+            pdf_key = digest(bases["pdf"], self.issue_key(issue.id))
+            email_key = digest(bases["email"], self.issue_key(issue.id), pdf_key if attach else "")
             unit_keys = {"pdf": pdf_key, "email": email_key}
             todo: list[str] = []
             for kind in ("pdf", "email"):
                 name = f"{kind}:{issue.id}"
                 if kind not in self.editions or issue.id not in wanted:
                     continue  # not asked for this time: carried over below
-                if self._clean(name, unit_keys[kind]):
-                    self._keep(out, name)
+                if self.clean(name, unit_keys[kind]):
+                    self.keep(out, name)
                 else:
                     todo.append(kind)
             if not todo:
@@ -252,15 +282,24 @@ class Build:
                 min(position, 1),
                 tuple(todo),
                 pdf_path,
+                layouts.take([self.layout_keys.get(issue.id, "")]),  # laid out already, if known
             )
             pending.append((job, unit_keys))
 
+        split = 0
+        if self.jobs > 1 and len(pending) < self.jobs:
+            # Fewer issues than cores (an edit): an issue's email goes to a worker of its own,
+            # beside its PDF's, and its message is finished here when the PDF is done.
+            pending, split = _split(pending)
         # Even one PDF goes to a worker when there are two cores: this process renders the
         # web edition meanwhile. ``jobs=1`` keeps everything in this process.
         if self.jobs > 1:
-            workers.start(min(self.jobs, len(pending)))
+            workers.start(min(self.jobs, len(pending)), light=split)
         total = len(pending)
-        futures: dict[Future[tuple[RenderedIssue, Logged]], tuple[Issue, dict[str, str]]] = {}
+        futures: dict[Future[Result], tuple[Issue, dict[str, str]]] = {}
+        held: dict[str, RenderedIssue] = {}  # split issues' emails waiting for their PDF
+        pdfs: dict[str, bytes] = {}  # and their PDFs, until the email comes
+        split_ids = {job.issue.id for job, _ in pending if job.pdf_elsewhere}
 
         def submit_batch() -> None:
             batch = pending[: workers.count * TASKS_PER_WORKER]
@@ -271,7 +310,9 @@ class Build:
         if workers.pool is not None:
             submit_batch()
         if "web" in self.editions:
-            self._web(project, theme, bases["web"], out)
+            # Pages in two processes only while no PDF or email work holds the cores.
+            apart = self.jobs > 1 and workers.pool is None
+            build_web(self, project, theme, bases["web"], out, apart)
         done = 0
         if workers.pool is None:
             for job, unit_keys in pending:
@@ -283,11 +324,16 @@ class Build:
                 # Popped, so that the finished PDF and email are freed once written: holding
                 # every result costs half a megabyte an issue.
                 issue, unit_keys = futures.pop(future)
-                rendered, records = workers.result(future)
+                rendered, records, laid_out = workers.result(future)
+                layouts.remember(laid_out)  # the worker's map layouts, for the issue cache
                 for name, level, message in records:
                     # Logged here, where the caller's handlers are (a terminal, a test, a file).
                     logging.getLogger(name).log(level, message)
-                self._collect(out, issue, unit_keys, rendered)
+                ready = [rendered]
+                if issue.id in split_ids:
+                    ready = self._pair(pub, issue, rendered, held, pdfs)
+                for part in ready:
+                    self._collect(out, issue, unit_keys, part)
                 done += 1
                 self._tick(done, total)
             if pending:
@@ -295,6 +341,32 @@ class Build:
                 submit_batch()
 
         self._carry(project, wanted, out)
+
+    def _pair(
+        self,
+        pub: Publication,
+        issue: Issue,
+        rendered: RenderedIssue,
+        held: dict[str, RenderedIssue],
+        pdfs: dict[str, bytes],
+    ) -> list[RenderedIssue]:
+        """What to write now of a split issue's result: its PDF at once, its email once the
+        message has the PDF to attach (whichever of the two comes first waits for the other)."""
+        if rendered.message is not None:  # the email, waiting for its PDF
+            if issue.id not in pdfs:
+                held[issue.id] = rendered
+                return []
+            finish_message(pub, rendered, rendered.message, pdfs.pop(issue.id))
+            return [rendered]
+        if "pdf" not in rendered.editions:  # an email that attaches nothing
+            return [rendered]
+        pdf = rendered.files[rendered.editions["pdf"][0]]
+        email = held.pop(issue.id, None)
+        if email is None or email.message is None:
+            pdfs[issue.id] = pdf
+            return [rendered]
+        finish_message(pub, email, email.message, pdf)
+        return [rendered, email]
 
     def _carry(self, project: Project, wanted: set[str], out: Output) -> None:
         """Keep the last build's work that this build was not asked to redo: other editions,
@@ -309,7 +381,7 @@ class Build:
             if asked and (kind not in ("pdf", "email") or issue_id in wanted):
                 continue  # this build made it afresh, or decided it is no longer needed
             if self.current is not None and self.previous.intact(self.current, unit.files):
-                self._keep(out, name)
+                self.keep(out, name)
 
     def _tick(self, done: int, total: int) -> None:
         if self.progress is not None:
@@ -320,76 +392,21 @@ class Build:
     ) -> None:
         for kind, files in rendered.editions.items():
             name = f"{kind}:{issue.id}"
-            self._add(out, name, keys[kind], {p: rendered.files[p] for p in files})
+            self.add(out, name, keys[kind], {p: rendered.files[p] for p in files})
             if kind == "email":
                 self.units[name].notes = list(rendered.notes)
 
-    def _web(self, project: Project, theme: Theme, base: str, out: Output) -> None:
-        pages: list[tuple[str, str | Path]] = []
-        page_keys = []
-        for index, issue in enumerate(project.issues):
-            name = f"page:{issue.id}"
-            key = self._page_key(base, project.issues, index)
-            page_keys.append(key)
-            page = paths.issue_dir(issue) + "index.html"
-            if self._clean(name, key):
-                self._keep(out, name)
-                pages.append((page, out.root / paths.site_file(page)))
-                continue
-            files = issue_files(theme, project, issue)
-            where = self._add(out, name, key, {paths.site_file(p): d for p, d in files.items()})
-            # Pagefind reads the written file: 520 pages' HTML is not held in memory.
-            pages.append((page, where[paths.site_file(page)]))
-        archive_key = digest(base, *(self._issue_key(i.id) for i in project.issues))
-        shards = self._search_shards(project, base, pages, page_keys, out)
-        language = project.publication.language.split("-")[0]
-        running: list[tuple[str, str, SearchJob]] = []
 
-        def start_next() -> None:
-            name, key, chosen = shards.pop(0)
-            year = name.split(":", 1)[1]
-            running.append((name, key, SearchJob(chosen, language, f"{BUNDLE}{year}/")))
-
-        try:
-            # Two Pagefind runs at a time: they use both cores while this process renders
-            # the archive pages, and one year each keeps their memory small.
-            while shards and len(running) < SEARCH_RUNS:
-                start_next()
-            if self._clean("archive", archive_key):
-                self._keep(out, "archive")
-            else:
-                made = render_archive(theme, project, [p for p, _ in pages])
-                archive = {paths.site_file(p): d for p, d in made.items()}
-                self._add(out, "archive", archive_key, archive)
-            while running:
-                name, key, job = running.pop(0)
-                bundle = job.result()
-                self._add(out, name, key, {paths.site_file(p): d for p, d in bundle.items()})
-                if shards:
-                    start_next()
-        finally:
-            for _, _, job in running:
-                job.cancel()
-
-    def _search_shards(
-        self,
-        project: Project,
-        base: str,
-        pages: list[tuple[str, str | Path]],
-        page_keys: list[str],
-        out: Output,
-    ) -> list[tuple[str, str, list[tuple[str, str | Path]]]]:
-        """The search index is one Pagefind bundle per year, which the search page merges: an
-        edit re-indexes its year (52 pages), not the archive. Returns the years to index."""
-        years: dict[str, list[int]] = {}
-        for index, issue in enumerate(project.issues):
-            years.setdefault(search_year(issue), []).append(index)
-        todo = []
-        for year, members in sorted(years.items(), reverse=True):
-            name = f"search:{year}"
-            key = digest(base, *(page_keys[i] for i in members))
-            if self._clean(name, key):
-                self._keep(out, name)
-            else:
-                todo.append((name, key, [pages[i] for i in members]))
-        return todo
+def _split(
+    pending: list[tuple[Job, dict[str, str]]],
+) -> tuple[list[tuple[Job, dict[str, str]]], int]:
+    """Each issue's PDF and email as two jobs, the PDFs first; and how many emails were split
+    off (their workers need cairosvg, not WeasyPrint)."""
+    pdfs, emails = [], []
+    for job, keys in pending:
+        if job.kinds == ("pdf", "email"):
+            pdfs.append((replace(job, kinds=("pdf",)), keys))
+            emails.append((replace(job, kinds=("email",), pdf_elsewhere=True), keys))
+        else:
+            pdfs.append((job, keys))
+    return pdfs + emails, len(emails)

@@ -8,12 +8,24 @@ from newsletter import paths
 from newsletter.loader import Project
 from newsletter.mail import fill
 from newsletter.mail.message import build_message, unsubscribe_base
-from newsletter.model import Issue
+from newsletter.model import Issue, Publication
 from newsletter.render.context import issue_context
 from newsletter.render.email import render_email
 from newsletter.render.map import MAP_FILE, InlineImage, email_map_image
 from newsletter.render.pdf import render_pdf, render_print_html
 from newsletter.theme import Theme
+
+
+@dataclass(frozen=True)
+class Message:
+    """What ``message.eml`` is assembled from, but the PDF it attaches."""
+
+    issue: Issue
+    period: str
+    html: str
+    text: str
+    images: tuple[InlineImage, ...]
+    pdf_name: str
 
 
 @dataclass
@@ -24,6 +36,8 @@ class RenderedIssue:
     files: dict[str, bytes] = field(default_factory=dict)
     editions: dict[str, list[str]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # The message, when it waits for a PDF rendered elsewhere (see ``finish_message``).
+    message: Message | None = None
 
     def add(self, path: str, data: str | bytes, edition: str) -> None:
         """Add one output file of ``edition``."""
@@ -47,17 +61,19 @@ def render_issue(
     issue: Issue,
     editions: tuple[str, ...] = ("email", "pdf"),
     pdf: bytes | None = None,
+    pdf_elsewhere: bool = False,
 ) -> RenderedIssue:
     """Render the PDF and email editions of one issue (its web page comes with the site).
 
     ``pdf``, when given, is the issue's PDF from an earlier build: the email attaches it
-    instead of rendering it again."""
+    instead of rendering it again. ``pdf_elsewhere``: another process renders the PDF, and
+    the message that attaches it is left to ``finish_message``."""
     pub = project.publication
     context = issue_context(project, issue)
     result = RenderedIssue()
     pdf_name = paths.pdf_name(pub, issue)
     attach = "email" in editions and pub.email.pdf == "attach"
-    if "pdf" in editions or (attach and pdf is None):
+    if "pdf" in editions or (attach and pdf is None and not pdf_elsewhere):
         print_html = render_print_html(theme, context)
         pdf = render_pdf(
             print_html,
@@ -94,9 +110,22 @@ def render_issue(
             f"{pub.email.max_html_kb} KB; it carries the takeaways, the IED table and links "
             f"to the full text ({size_kb:.0f} KB)."
         )
-    attachment = (pdf_name, pdf or b"") if attach else None
+    parts = Message(issue, context["period"], message_html, edition.text, tuple(images), pdf_name)
+    if attach and pdf is None:  # pdf_elsewhere
+        result.message = parts
+    else:
+        finish_message(pub, result, parts, pdf if attach else None)
+    return result
+
+
+def finish_message(
+    pub: Publication, result: RenderedIssue, parts: Message, pdf: bytes | None
+) -> None:
+    """Assemble ``message.eml`` into ``result``, attaching ``pdf`` when given."""
+    attachment = (parts.pdf_name, pdf) if pdf is not None else None
+    issue = parts.issue
     message = build_message(
-        pub, issue, context["period"], message_html, edition.text, attachment, images
+        pub, issue, parts.period, parts.html, parts.text, attachment, list(parts.images)
     )
     result.add(paths.email_file(issue, "message.eml"), message, "email")
-    return result
+    result.message = None

@@ -20,6 +20,7 @@ from newsletter.boundaries import Area, Boundaries, Point, load_boundaries
 from newsletter.loader import Project
 from newsletter.model import Issue
 from newsletter.places import Index, Located, resolve
+from newsletter.render import layouts
 from newsletter.render.maplayout import Badge, Box, Request, around, place_badges
 
 MAP_FILE = "map.png"  # the email's image, beside email.html
@@ -218,6 +219,7 @@ def _shipped_base() -> _Base:
 
 def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = None) -> str:
     """Draw the map of the located incidents as standalone SVG text."""
+    shipped = borders is None  # only the shipped boundaries' layouts are kept (see layouts.py)
     base = _shipped_base() if borders is None else _base_layer(borders)
     borders = borders or load_boundaries()
     project = base.project
@@ -254,7 +256,13 @@ def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = No
         x_text, y_text = xy.split()
         out.append(f'<circle cx="{x_text}" cy="{y_text}" r="2.5" fill="{ACCENT}"/>')
     out += base.names  # above the incidents' dots, so a cluster never hides a name
-    for badge in place_badges(requests, base.obstacles, frame, RADIUS):
+
+    def place() -> list[Badge]:
+        return place_badges(requests, base.obstacles, frame, RADIUS)
+
+    key = layouts.layout_key(located, grouped)
+    badges = layouts.placed(key, requests, frame, place) if shipped else place()
+    for badge in badges:
         out += _badge(badge)
     out += _key_strip(project.map_height, grouped)
     out.append("</svg>")

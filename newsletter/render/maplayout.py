@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Generic, TypeVar
 
 XY = tuple[float, float]
@@ -111,11 +112,13 @@ def _candidates(radius: float, away: float | None) -> Iterator[XY]:
         yield from (offset for _, _, offset in sorted(turns))
 
 
+_STEPS = tuple(i / 20 for i in range(1, 20))
+
+
 def _samples(a: XY, b: XY) -> list[XY]:
     """The points along a leader that are tested against boxes."""
-    return [
-        (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for t in (i / 20 for i in range(1, 20))
-    ]
+    (ax, ay), dx, dy = a, b[0] - a[0], b[1] - a[1]
+    return [(ax + dx * t, ay + dy * t) for t in _STEPS]
 
 
 def _segment_hits(a: XY, b: XY, box: Rect, samples: Sequence[XY]) -> bool:
@@ -165,8 +168,12 @@ class _Grid(Generic[T]):
 
     def near(self, x0: float, y0: float, x1: float, y1: float) -> list[T]:
         """Every item filed in a cell the box overlaps (an item may come more than once)."""
+        return self.filed(self._keys(x0, y0, x1, y1))
+
+    def filed(self, keys: list[tuple[int, int]]) -> list[T]:
+        """Every item filed under the given cells (of a grid with the same cell size)."""
         cells = self.cells
-        return [item for key in self._keys(x0, y0, x1, y1) for item in cells.get(key, ())]
+        return [item for key in keys for item in cells.get(key, ())]
 
 
 class _Layout:
@@ -215,14 +222,15 @@ class _Layout:
         x0, y0, x1, y1 = x - gap, y - gap, x + gap, y + gap
         if x0 < frame.x0 or y0 < frame.y0 or x1 > frame.x1 or y1 > frame.y1:
             return False
-        for bx0, by0, bx1, by1 in self.fixed.near(x0, y0, x1, y1):
+        keys = self.fixed._keys(x0, y0, x1, y1)  # the three grids share one cell size
+        for bx0, by0, bx1, by1 in self.fixed.filed(keys):
             if x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1:
                 return False
-        for dot in self.dots.near(x0, y0, x1, y1):
+        for dot in self.dots.filed(keys):
             bx0, by0, bx1, by1 = dot
             if dot != own and x0 < bx1 and bx0 < x1 and y0 < by1 and by0 < y1:
                 return False
-        for badge in self.placed.near(x0, y0, x1, y1):
+        for badge in self.placed.filed(keys):
             bx, by = badge.x, badge.y
             if x0 < bx + gap and bx - gap < x1 and y0 < by + gap and by - gap < y1:
                 return False
@@ -231,17 +239,27 @@ class _Layout:
     def leader_hits_badge(self, leader: _Leader) -> bool:
         """Whether the leader runs through a placed badge."""
         (x0, y0, x1, y1), r = leader.bounds, self.radius
+        (ax, ay), (bx, by) = leader.start, leader.end
+        sx0, sx1, sy0, sy1 = min(ax, bx), max(ax, bx), min(ay, by), max(ay, by)
         for badge in self.placed.near(x0, y0, x1, y1):
             box = (badge.x - r, badge.y - r, badge.x + r, badge.y + r)
+            if sx1 <= box[0] or sx0 >= box[2] or sy1 <= box[1] or sy0 >= box[3]:
+                continue  # as in _segment_hits, without the call or the samples
             if _segment_hits(leader.start, leader.end, box, leader.samples):
                 return True
         return False
 
     def leader_untidy(self, leader: _Leader) -> bool:
         """Whether the leader runs through a name or crosses another leader."""
-        start, end, samples = leader.start, leader.end, leader.samples
-        if any(_segment_hits(start, end, box, samples) for box in self.names):
-            return True
+        start, end = leader.start, leader.end
+        sx0, sx1 = min(start[0], end[0]), max(start[0], end[0])
+        sy0, sy1 = min(start[1], end[1]), max(start[1], end[1])
+        for box in self.names:
+            # The test _segment_hits begins with, inline: most names are far from the leader.
+            if sx1 <= box[0] or sx0 >= box[2] or sy1 <= box[1] or sy0 >= box[3]:
+                continue
+            if _segment_hits(start, end, box, leader.samples):
+                return True
         x0, y0, x1, y1 = leader.bounds
         for b in self.leaders.near(x0, y0, x1, y1):
             if b.leader and _crosses(start, end, b.leader, (b.x, b.y)):
@@ -262,7 +280,6 @@ class _Leader:
 
     def __init__(self, start: XY, end: XY) -> None:
         self.start, self.end = start, end
-        self.samples = _samples(start, end)
         # Its box, a pixel wider: a superset of what it can touch, for the grids.
         self.bounds = (
             min(start[0], end[0]) - 1,
@@ -272,6 +289,11 @@ class _Leader:
         )
         self.hits_badge: bool | None = None
         self.untidy: bool | None = None
+
+    @cached_property
+    def samples(self) -> list[XY]:
+        """The points tested against boxes (most leaders are settled by boxes alone)."""
+        return _samples(self.start, self.end)
 
     def clear(self, layout: _Layout, tidy: bool) -> bool:
         """Whether the leader may be drawn: tidy leaders also avoid names and other leaders."""

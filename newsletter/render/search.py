@@ -90,6 +90,10 @@ class SearchJob:
         log.info("search index: %d page(s), %d file(s)", self.count, len(files))
         return files
 
+    def done(self) -> bool:
+        """Whether Pagefind has finished (``result`` will not wait)."""
+        return self.process.poll() is not None
+
     def cancel(self) -> None:
         """Stop Pagefind and remove its folder (the build failed elsewhere)."""
         if self.process.poll() is None:
