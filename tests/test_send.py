@@ -327,7 +327,7 @@ def test_password_is_never_printed_or_logged(
 
 def test_a_second_send_waits_for_the_first(smtp: SmtpServer, light: Path, tmp_path: Path) -> None:
     from newsletter.errors import NewsletterError
-    from newsletter.subscribers.store import SendLog
+    from newsletter.subscribers.sendlog import SendLog
 
     csv = subscribers(tmp_path, 3)
     state = tmp_path / "state"

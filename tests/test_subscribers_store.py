@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from newsletter.errors import NewsletterError
-from newsletter.subscribers.store import SendLog, Store
+from newsletter.subscribers.sendlog import SendLog
+from newsletter.subscribers.store import Store
 from newsletter.subscribers.store import database_url as url_for
 
 
@@ -251,7 +252,7 @@ def test_two_processes_take_the_send_lock_at_once(tmp_path: Path, database_url: 
         import sys, time
         from pathlib import Path
         from newsletter.errors import NewsletterError
-        from newsletter.subscribers.store import SendLog
+        from newsletter.subscribers.sendlog import SendLog
         book = SendLog.open(Path({str(tmp_path / "state")!r}), {database_url!r})
         sys.stdin.readline()  # start together
         try:

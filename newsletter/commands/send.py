@@ -42,7 +42,9 @@ from newsletter.send.subscribers import Subscriber, read_subscribers
 from newsletter.send.tokens import SECRET_VARIABLE, unsubscribe_url
 from newsletter.statedir import state_for
 from newsletter.subscribers.commands import import_csv
-from newsletter.subscribers.store import PERMANENT, Report, SendLog, Store, key_of
+from newsletter.subscribers.common import key_of
+from newsletter.subscribers.sendlog import PERMANENT, Report, SendLog
+from newsletter.subscribers.store import Store
 from newsletter.theme import make_theme
 
 __all__ = ["SendPlan", "SendResult", "Subscriber", "deliver", "message_id", "plan", "report"]

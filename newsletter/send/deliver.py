@@ -32,7 +32,8 @@ from newsletter.send.smtp import (
 )
 from newsletter.send.subscribers import Subscriber
 from newsletter.send.tokens import unsubscribe_url
-from newsletter.subscribers.store import PERMANENT, SENT, TEMPORARY, UNKNOWN, SendLog, key_of
+from newsletter.subscribers.common import key_of
+from newsletter.subscribers.sendlog import PERMANENT, SENT, TEMPORARY, UNKNOWN, SendLog
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The subscriber store: the one module that speaks SQL (SQLAlchemy Core, SQLite or PostgreSQL).
+"""The subscriber store: with ``sendlog``, the one place that speaks SQL (SQLAlchemy Core).
 
 Each public call is its own transaction, committed before it returns. The schema changes only
 through the Alembic migrations shipped in ``migrations/``, run to head by ``Store.open``.
@@ -12,15 +12,12 @@ import hmac
 import logging
 import os
 import secrets
-import sqlite3
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import wraps
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -33,16 +30,19 @@ from sqlalchemy import (
     func,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from newsletter.errors import NewsletterError, display_path
-from newsletter.send.subscribers import read_suppressed
 from newsletter.subscribers import STATUSES
 from newsletter.subscribers import schema as t
+from newsletter.subscribers.common import StateError, key_of
+from newsletter.subscribers.legacy import _Legacy, _read_legacy
+
+if TYPE_CHECKING:
+    from newsletter.subscribers.sendlog import SendLog
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,6 @@ UNSUBSCRIBE_HOW = frozenset({"one-click", "link", "editor"})
 SOFT_BOUNCE_LIMIT = 3  # issues in a row with a soft bounce before an address is suppressed
 # Sources that vouch for an address, so it needs no confirmation; a form needs double opt-in.
 VOUCHED = frozenset({"import", "editor"})
-
-# Send log statuses; UNKNOWN: the whole message went out and the server never answered.
-ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
-UNKNOWN = "unknown"
-# How many unanswered sends of one message a run may follow with another (same Message-ID).
-MAX_UNKNOWN = 2
-_OLD_LOG_COLUMNS = {"issue", "email", "message_id", "status", "attempts", "detail", "updated"}
 
 # Threads the list service runs store calls on with a server database (SQLite: one writer).
 SERVER_THREADS = 8
@@ -94,38 +87,6 @@ class Event:
     how: str
     issue: str | None
     detail: str
-
-
-@dataclass(frozen=True)
-class Report:
-    """How far an issue's sending has got (unknown: DATA sent, no reply seen)."""
-
-    sent: int
-    failed: int
-    pending: int
-    failures: list[tuple[str, str]]
-    unknown: int = 0
-    unknowns: list[tuple[str, str]] = field(default_factory=list)
-    suppressed: int = 0
-
-
-class StateError(NewsletterError):
-    """The state folder, the store or the old send log cannot be used."""
-
-
-@dataclass
-class _Legacy:
-    """What the old files hold, read (and checked) before the store is created or changed."""
-
-    send_rows: list[tuple[Any, ...]] = field(default_factory=list)
-    send_stamp: str = ""
-    suppressed: dict[str, str] = field(default_factory=dict)
-    suppressed_digest: str = ""
-
-
-def key_of(email: str) -> str:
-    """The address as the store compares it: trimmed, NFC, lower case."""
-    return unicodedata.normalize("NFC", email.strip()).lower()
 
 
 def database_url(state_dir: Path, url: str | None = None) -> str:
@@ -684,7 +645,9 @@ class Store:
 
     def send_log(self) -> SendLog:
         """The send log kept in this store."""
-        return SendLog(self)
+        from newsletter.subscribers import sendlog  # imported here: sendlog imports this module
+
+        return sendlog.SendLog(self)
 
 
 # One statement for a whole batch of unsubscribes (executemany).
@@ -726,232 +689,3 @@ def _where(engine: Engine) -> str:
     if engine.dialect.name == "sqlite" and engine.url.database:
         return display_path(Path(engine.url.database))
     return _shown(str(engine.url))
-
-
-def _read_legacy(state_dir: Path, url: str) -> _Legacy:
-    """Check the state folder and read the old files, before anything is created or changed."""
-    legacy = _Legacy()
-    if state_dir.exists() and not state_dir.is_dir():
-        raise StateError(f"{display_path(state_dir)}: the state folder is a file")
-    if url.startswith("sqlite:///"):
-        database = Path(url[len("sqlite:///") :])
-        if database.is_dir():
-            raise StateError(f"{display_path(database)}: a folder is where a file should be")
-    old_log = state_dir / "sends.sqlite"
-    if old_log.is_dir():
-        raise StateError(f"{display_path(old_log)}: a folder is where a file should be")
-    if old_log.is_file():
-        stat = old_log.stat()
-        legacy.send_stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
-        legacy.send_rows = _read_old_log(old_log)
-    # The one strict reader of the lists: a misread row stops here, located, nothing changed.
-    legacy.suppressed = read_suppressed(state_dir / "suppressed.csv")
-    if legacy.suppressed:
-        data = (state_dir / "suppressed.csv").read_bytes()
-        legacy.suppressed_digest = hashlib.sha256(data).hexdigest()
-    return legacy
-
-
-def _read_old_log(path: Path) -> list[tuple[Any, ...]]:
-    """The rows of the old send log (``state/sends.sqlite``), opened read-only and checked."""
-    shown = display_path(path)
-    try:
-        old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            if old.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("database disk image is malformed")
-            tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
-            if not tables:
-                return []
-            if "sends" not in tables:
-                raise StateError(
-                    f"{shown}: not a send log (it holds {', '.join(sorted(tables))}); "
-                    "move it away or give another --state folder"
-                )
-            columns = {row[1] for row in old.execute("PRAGMA table_info(sends)")}
-            if not columns >= _OLD_LOG_COLUMNS:
-                raise StateError(
-                    f"{shown}: not a send log (its sends table has the columns "
-                    f"{', '.join(sorted(columns))})"
-                )
-            unknowns = "unknowns" if "unknowns" in columns else "0"
-            return old.execute(
-                "SELECT issue, email, message_id, status, attempts, detail, updated, "
-                f"{unknowns} FROM sends"
-            ).fetchall()
-        finally:
-            old.close()
-    except sqlite3.Error as exc:
-        raise StateError(f"{shown}: the send log cannot be used: {exc}") from None
-    except OSError as exc:
-        raise StateError(f"{shown}: {exc.strerror or exc}") from None
-
-
-def _guarded(method: Callable[..., T]) -> Callable[..., T]:
-    """Turn a database failure during a send into a one-line StateError naming the store."""
-
-    @wraps(method)
-    def wrapper(self: SendLog, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except SQLAlchemyError as exc:
-            raise StateError(
-                f"{_where(self.store.engine)}: the send log cannot be used: "
-                f"{getattr(exc, 'orig', None) or exc}"
-            ) from None
-
-    return wrapper
-
-
-@dataclass
-class SendLog:
-    """The send log in the store: who was sent which issue, and how it went.
-
-    Every write is its own committed transaction: an attempt is durable before the SMTP
-    transaction starts, its outcome as soon as the server answers. Rows are found by the
-    address's key (``key_of``), so a change of case in the list never mails anyone twice.
-    """
-
-    store: Store
-    owns_store: bool = False
-    _lock_conn: Connection | None = field(default=None, repr=False)
-    _lock_file: TextIO | None = field(default=None, repr=False)
-
-    @classmethod
-    def open(cls, state_dir: Path, url: str | None = None) -> SendLog:
-        """Open the store of a state folder and its send log; close() closes both."""
-        return cls(Store.open(state_dir, url), owns_store=True)
-
-    @_guarded
-    def lock(self, name: str = "send") -> None:
-        """Take the list's send lock, or fail at once if another send holds it anywhere.
-
-        PostgreSQL: a session advisory lock on a dedicated connection, valid across machines.
-        SQLite: an flock beside the database file. Both go when the process ends, even killed.
-        """
-        busy = NewsletterError(
-            f"another send is running with the database {_where(self.store.engine)}; "
-            "wait for it to finish"
-        )
-        if self.store.dialect == "postgresql":
-            conn = self.store.engine.connect()
-            got = conn.execute(select(func.pg_try_advisory_lock(_lock_key(name)))).scalar()
-            conn.commit()
-            if not got:
-                conn.close()
-                raise busy
-            self._lock_conn = conn
-            return
-        try:
-            handle = open(f"{self.store.engine.url.database}.{name}.lock", "a")  # noqa: SIM115
-        except OSError as exc:
-            raise StateError(f"{_where(self.store.engine)}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise busy from None
-        self._lock_file = handle
-
-    def close(self) -> None:
-        """Release the send lock (and the store if this log opened it)."""
-        if self._lock_conn is not None:
-            try:
-                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
-                self._lock_conn.commit()
-            except SQLAlchemyError:
-                pass  # the session ends below, and the lock with it
-            finally:
-                self._lock_conn.close()
-                self._lock_conn = None
-        if self._lock_file is not None:
-            self._lock_file.close()
-            self._lock_file = None
-        if self.owns_store:
-            self.store.close()
-
-    @_guarded
-    def statuses(self, issue: str) -> dict[str, str]:
-        """Every recorded address of an issue and its status."""
-        query = select(t.sends.c.email, t.sends.c.status).where(t.sends.c.issue == issue)
-        with self.store.engine.connect() as conn:
-            return {email: status for email, status in conn.execute(query)}
-
-    @_guarded
-    def settled(self, issue: str) -> set[str]:
-        """Keys not to send to again: sent, refused for good, or unanswered MAX_UNKNOWN times."""
-        c = t.sends.c
-        query = select(c.key).where(
-            (c.issue == issue) & (c.status.in_((SENT, PERMANENT)) | (c.unknowns >= MAX_UNKNOWN))
-        )
-        with self.store.engine.connect() as conn:
-            return {str(key) for (key,) in conn.execute(query)}
-
-    @_guarded
-    def attempt(self, issue: str, email: str, message_id: str) -> None:
-        """Record, durably, that a message is about to be handed to the server."""
-        key = key_of(email)
-        where = (t.sends.c.issue == issue) & (t.sends.c.key == key)
-
-        def work(conn: Connection) -> None:
-            now = time.time()
-            changed = conn.execute(
-                update(t.sends)
-                .where(where)
-                .values(status=ATTEMPTED, attempts=t.sends.c.attempts + 1, updated=now)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(t.sends).values(
-                        issue=issue,
-                        email=email,
-                        key=key,
-                        message_id=message_id,
-                        status=ATTEMPTED,
-                        attempts=1,
-                        updated=now,
-                    )
-                )
-
-        self.store._tx(work)
-
-    @_guarded
-    def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
-        """Record the server's answer (UNKNOWN: no answer; counted per address)."""
-        c = t.sends.c
-        values: dict[str, Any] = {"status": status, "detail": detail, "updated": time.time()}
-        if status == UNKNOWN:
-            values["unknowns"] = c.unknowns + 1
-        with self.store.engine.begin() as conn:
-            conn.execute(
-                update(t.sends).where((c.issue == issue) & (c.key == key_of(email))).values(values)
-            )
-
-    @_guarded
-    def bounce(self, issue: str, email: str, hard: bool, detail: str) -> str:
-        """Record the server's refusal of a recipient as a bounce in the list (see the store)."""
-        return self.store.record_bounce(email, issue, hard, detail)
-
-    @_guarded
-    def report(self, issue: str, expected: list[str] | None = None) -> Report:
-        """Sent, failed, unknown and pending counts (pending: the expected not yet settled).
-
-        ``expected`` are addresses (compared by key); without it, everyone in the log.
-        """
-        c = t.sends.c
-        query = select(c.key, c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
-        with self.store.engine.connect() as conn:
-            rows = [(k, e, s, d) for k, e, s, d in conn.execute(query)]
-        status = {key: s for key, _, s, _ in rows}
-        everyone = {key_of(e) for e in expected} if expected is not None else set(status)
-        failures = [(e, d) for k, e, s, d in rows if s == PERMANENT and k in everyone]
-        unknowns = [(e, d) for k, e, s, d in rows if s == UNKNOWN and k in everyone]
-        sent = sum(1 for k in everyone if status.get(k) == SENT)
-        return Report(
-            sent,
-            len(failures),
-            len(everyone) - sent - len(failures) - len(unknowns),
-            failures,
-            len(unknowns),
-            unknowns,
-        )

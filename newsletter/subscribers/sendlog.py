@@ -1,0 +1,212 @@
+"""The send log kept in the subscriber store, and the lock one send at a time holds."""
+
+from __future__ import annotations
+
+import fcntl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from newsletter.errors import NewsletterError
+from newsletter.subscribers import schema as t
+from newsletter.subscribers.common import StateError, key_of
+from newsletter.subscribers.store import Store, _lock_key, _where
+
+# Send log statuses; UNKNOWN: the whole message went out and the server never answered.
+ATTEMPTED, SENT, TEMPORARY, PERMANENT = "attempted", "sent", "failed-temporary", "failed-permanent"
+UNKNOWN = "unknown"
+# How many unanswered sends of one message a run may follow with another (same Message-ID).
+MAX_UNKNOWN = 2
+
+
+@dataclass(frozen=True)
+class Report:
+    """How far an issue's sending has got (unknown: DATA sent, no reply seen)."""
+
+    sent: int
+    failed: int
+    pending: int
+    failures: list[tuple[str, str]]
+    unknown: int = 0
+    unknowns: list[tuple[str, str]] = field(default_factory=list)
+    suppressed: int = 0
+
+
+T = TypeVar("T")
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn a database failure during a send into a one-line StateError naming the store."""
+
+    @wraps(method)
+    def wrapper(self: SendLog, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StateError(
+                f"{_where(self.store.engine)}: the send log cannot be used: "
+                f"{getattr(exc, 'orig', None) or exc}"
+            ) from None
+
+    return wrapper
+
+
+@dataclass
+class SendLog:
+    """The send log in the store: who was sent which issue, and how it went.
+
+    Every write is its own committed transaction: an attempt is durable before the SMTP
+    transaction starts, its outcome as soon as the server answers. Rows are found by the
+    address's key (``key_of``), so a change of case in the list never mails anyone twice.
+    """
+
+    store: Store
+    owns_store: bool = False
+    _lock_conn: Connection | None = field(default=None, repr=False)
+    _lock_file: TextIO | None = field(default=None, repr=False)
+
+    @classmethod
+    def open(cls, state_dir: Path, url: str | None = None) -> SendLog:
+        """Open the store of a state folder and its send log; close() closes both."""
+        return cls(Store.open(state_dir, url), owns_store=True)
+
+    @_guarded
+    def lock(self, name: str = "send") -> None:
+        """Take the list's send lock, or fail at once if another send holds it anywhere.
+
+        PostgreSQL: a session advisory lock on a dedicated connection, valid across machines.
+        SQLite: an flock beside the database file. Both go when the process ends, even killed.
+        """
+        busy = NewsletterError(
+            f"another send is running with the database {_where(self.store.engine)}; "
+            "wait for it to finish"
+        )
+        if self.store.dialect == "postgresql":
+            conn = self.store.engine.connect()
+            got = conn.execute(select(func.pg_try_advisory_lock(_lock_key(name)))).scalar()
+            conn.commit()
+            if not got:
+                conn.close()
+                raise busy
+            self._lock_conn = conn
+            return
+        try:
+            handle = open(f"{self.store.engine.url.database}.{name}.lock", "a")  # noqa: SIM115
+        except OSError as exc:
+            raise StateError(f"{_where(self.store.engine)}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise busy from None
+        self._lock_file = handle
+
+    def close(self) -> None:
+        """Release the send lock (and the store if this log opened it)."""
+        if self._lock_conn is not None:
+            try:
+                self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
+                self._lock_conn.commit()
+            except SQLAlchemyError:
+                pass  # the session ends below, and the lock with it
+            finally:
+                self._lock_conn.close()
+                self._lock_conn = None
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+        if self.owns_store:
+            self.store.close()
+
+    @_guarded
+    def statuses(self, issue: str) -> dict[str, str]:
+        """Every recorded address of an issue and its status."""
+        query = select(t.sends.c.email, t.sends.c.status).where(t.sends.c.issue == issue)
+        with self.store.engine.connect() as conn:
+            return {email: status for email, status in conn.execute(query)}
+
+    @_guarded
+    def settled(self, issue: str) -> set[str]:
+        """Keys not to send to again: sent, refused for good, or unanswered MAX_UNKNOWN times."""
+        c = t.sends.c
+        query = select(c.key).where(
+            (c.issue == issue) & (c.status.in_((SENT, PERMANENT)) | (c.unknowns >= MAX_UNKNOWN))
+        )
+        with self.store.engine.connect() as conn:
+            return {str(key) for (key,) in conn.execute(query)}
+
+    @_guarded
+    def attempt(self, issue: str, email: str, message_id: str) -> None:
+        """Record, durably, that a message is about to be handed to the server."""
+        key = key_of(email)
+        where = (t.sends.c.issue == issue) & (t.sends.c.key == key)
+
+        def work(conn: Connection) -> None:
+            now = time.time()
+            changed = conn.execute(
+                update(t.sends)
+                .where(where)
+                .values(status=ATTEMPTED, attempts=t.sends.c.attempts + 1, updated=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(t.sends).values(
+                        issue=issue,
+                        email=email,
+                        key=key,
+                        message_id=message_id,
+                        status=ATTEMPTED,
+                        attempts=1,
+                        updated=now,
+                    )
+                )
+
+        self.store._tx(work)
+
+    @_guarded
+    def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
+        """Record the server's answer (UNKNOWN: no answer; counted per address)."""
+        c = t.sends.c
+        values: dict[str, Any] = {"status": status, "detail": detail, "updated": time.time()}
+        if status == UNKNOWN:
+            values["unknowns"] = c.unknowns + 1
+        with self.store.engine.begin() as conn:
+            conn.execute(
+                update(t.sends).where((c.issue == issue) & (c.key == key_of(email))).values(values)
+            )
+
+    @_guarded
+    def bounce(self, issue: str, email: str, hard: bool, detail: str) -> str:
+        """Record the server's refusal of a recipient as a bounce in the list (see the store)."""
+        return self.store.record_bounce(email, issue, hard, detail)
+
+    @_guarded
+    def report(self, issue: str, expected: list[str] | None = None) -> Report:
+        """Sent, failed, unknown and pending counts (pending: the expected not yet settled).
+
+        ``expected`` are addresses (compared by key); without it, everyone in the log.
+        """
+        c = t.sends.c
+        query = select(c.key, c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
+        with self.store.engine.connect() as conn:
+            rows = [(k, e, s, d) for k, e, s, d in conn.execute(query)]
+        status = {key: s for key, _, s, _ in rows}
+        everyone = {key_of(e) for e in expected} if expected is not None else set(status)
+        failures = [(e, d) for k, e, s, d in rows if s == PERMANENT and k in everyone]
+        unknowns = [(e, d) for k, e, s, d in rows if s == UNKNOWN and k in everyone]
+        sent = sum(1 for k in everyone if status.get(k) == SENT)
+        return Report(
+            sent,
+            len(failures),
+            len(everyone) - sent - len(failures) - len(unknowns),
+            failures,
+            len(unknowns),
+            unknowns,
+        )
