@@ -10,7 +10,7 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -146,41 +146,31 @@ class SendLog:
     def attempt(self, issue: str, email: str, message_id: str) -> None:
         """Record, durably, that a message is about to be handed to the server."""
         key = key_of(email)
-        where = (t.sends.c.issue == issue) & (t.sends.c.key == key)
 
         def work(conn: Connection) -> None:
             now = time.time()
-            changed = conn.execute(
-                update(t.sends)
-                .where(where)
-                .values(status=ATTEMPTED, attempts=t.sends.c.attempts + 1, updated=now)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(t.sends).values(
-                        issue=issue,
-                        email=email,
-                        key=key,
-                        message_id=message_id,
-                        status=ATTEMPTED,
-                        attempts=1,
-                        updated=now,
-                    )
-                )
+            found = {"b_issue": issue, "b_key": key, "b_now": now}
+            if not conn.execute(_ATTEMPTED, found).rowcount:
+                row = {
+                    "issue": issue,
+                    "email": email,
+                    "key": key,
+                    "message_id": message_id,
+                    "status": ATTEMPTED,
+                    "attempts": 1,
+                    "updated": now,
+                }
+                conn.execute(_FIRST_ATTEMPT, row)
 
         self.store._tx(work)
 
     @_guarded
     def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
         """Record the server's answer (UNKNOWN: no answer; counted per address)."""
-        c = t.sends.c
-        values: dict[str, Any] = {"status": status, "detail": detail, "updated": time.time()}
-        if status == UNKNOWN:
-            values["unknowns"] = c.unknowns + 1
+        statement = _UNANSWERED if status == UNKNOWN else _ANSWERED
+        values = {"b_issue": issue, "b_key": key_of(email), "b_now": time.time()}
         with self.store.engine.begin() as conn:
-            conn.execute(
-                update(t.sends).where((c.issue == issue) & (c.key == key_of(email))).values(values)
-            )
+            conn.execute(statement, {**values, "b_status": status, "b_detail": detail})
 
     @_guarded
     def bounce(self, issue: str, email: str, hard: bool, detail: str) -> str:
@@ -210,3 +200,20 @@ class SendLog:
             len(unknowns),
             unknowns,
         )
+
+
+# The two writes of every message, built once: constructing a statement costs more than the
+# database spends on it (about 1.5 ms a message, measured with benchmarks/send.py).
+_ROW = (t.sends.c.issue == bindparam("b_issue")) & (t.sends.c.key == bindparam("b_key"))
+_ATTEMPTED = (
+    update(t.sends)
+    .where(_ROW)
+    .values(status=ATTEMPTED, attempts=t.sends.c.attempts + 1, updated=bindparam("b_now"))
+)
+_FIRST_ATTEMPT = insert(t.sends)
+_ANSWERED = (
+    update(t.sends)
+    .where(_ROW)
+    .values(status=bindparam("b_status"), detail=bindparam("b_detail"), updated=bindparam("b_now"))
+)
+_UNANSWERED = _ANSWERED.values(unknowns=t.sends.c.unknowns + 1)
