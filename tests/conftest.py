@@ -43,6 +43,17 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def light(project: Path) -> Path:
+    """The sample with the PDF linked, not attached: smaller messages, quicker send tests."""
+    settings = project / "newsletter.yaml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace("date_formats:", "email:\n  pdf: link\ndate_formats:", 1), encoding="utf-8"
+    )
+    return project
+
+
+@pytest.fixture
 def write() -> Callable[[Path, str], Path]:
     """Write a dedented file, creating folders."""
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from smtp_server import SmtpServer
-from test_validation import edit
 
 from newsletter.cli import main
 from newsletter.commands import send as sending
@@ -32,13 +31,6 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
         monkeypatch.setenv("NEWSLETTER_SMTP_SECURITY", "none")
         monkeypatch.setenv("NEWSLETTER_UNSUBSCRIBE_SECRET", SECRET)
         yield server
-
-
-@pytest.fixture
-def light(project: Path) -> Path:
-    """The sample with the PDF linked, not attached: smaller messages, quicker tests."""
-    edit(project / "newsletter.yaml", "date_formats:", "email:\n  pdf: link\ndate_formats:")
-    return project
 
 
 def subscribers(folder: Path, count: int, extra: str = "") -> Path:

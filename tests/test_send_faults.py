@@ -16,23 +16,9 @@ from pathlib import Path
 import pytest
 from fault_server import Behaviour, FaultServer
 from smtp_server import SmtpServer
-from test_validation import edit
+from test_send import subscribers
 
 SECRET = "a-test-secret-of-enough-length"
-
-
-@pytest.fixture
-def light(project: Path) -> Path:
-    """The sample with the PDF linked, not attached: smaller messages, quicker tests."""
-    edit(project / "newsletter.yaml", "date_formats:", "email:\n  pdf: link\ndate_formats:")
-    return project
-
-
-def subscribers(folder: Path, count: int, extra: str = "") -> Path:
-    path = folder / "subscribers.csv"
-    rows = "".join(f"reader{i}@example.org,Reader {i}\n" for i in range(count))
-    path.write_text("email,name\n" + rows + extra, encoding="utf-8")
-    return path
 
 
 def env_for(port: int, **extra: str) -> dict[str, str]:

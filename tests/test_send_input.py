@@ -17,12 +17,6 @@ SECRET = "a-test-secret-of-enough-length"
 
 
 @pytest.fixture
-def light(project: Path) -> Path:
-    edit(project / "newsletter.yaml", "date_formats:", "email:\n  pdf: link\ndate_formats:")
-    return project
-
-
-@pytest.fixture
 def server() -> Iterator[FaultServer]:
     with FaultServer() as running:
         yield running
