@@ -1,7 +1,8 @@
 """The delivery loop: each recipient's attempt, message and outcome, in that order, durably.
 
 For each recipient the store's send log first commits that an attempt starts; then the
-message goes to the server; then the log records the answer. A rerun after a crash sends only
+message goes to the server; then the log records the answer (a message the server took in
+the same commit as the next attempt: one commit a message). A rerun after a crash sends only
 to those not settled, with the same Message-ID, so each crash costs at most one extra copy to
 the one recipient whose message was in flight. A refusal of a recipient (5xx) is a hard bounce
 in the list, a 4xx that outlasts the run's retries a soft one: the store decides when an
@@ -173,7 +174,8 @@ class _Run:
                 return
             self.bounce_refused()  # a message went through: the refusals were the addresses'
             self.patience.good()
-            self.book.outcome(issue.id, person.email, SENT)
+            # Committed with the next attempt: one commit a message (see SendLog.outcome).
+            self.book.outcome(issue.id, person.email, SENT, defer=True)
             self.result.sent += 1
             return
 
@@ -216,6 +218,7 @@ def deliver(book: SendLog, job: Delivery) -> SendResult:
         run.bounce_refused()
     finally:
         run.mailer.close()
+        book.flush()  # the last message's outcome
         with contextlib.suppress(NewsletterError):  # stopped otherwise: still the addresses'
             run.bounce_refused()
     result = run.result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import time
 from collections.abc import Callable
@@ -12,7 +13,7 @@ from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from newsletter.errors import NewsletterError
 from newsletter.subscribers import schema as t
@@ -71,6 +72,8 @@ class SendLog:
     owns_store: bool = False
     _lock_conn: Connection | None = field(default=None, repr=False)
     _lock_file: TextIO | None = field(default=None, repr=False)
+    _writer: Connection | None = field(default=None, repr=False)
+    _pending: list[tuple[Any, dict[str, Any]]] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(cls, state_dir: Path, url: str | None = None) -> SendLog:
@@ -109,7 +112,17 @@ class SendLog:
         self._lock_file = handle
 
     def close(self) -> None:
-        """Release the send lock (and the store if this log opened it)."""
+        """Commit a deferred outcome; release the lock, the connection (and an owned store)."""
+        try:
+            self.flush()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._writer is not None:
+            with contextlib.suppress(SQLAlchemyError):
+                self._writer.close()
+            self._writer = None
         if self._lock_conn is not None:
             try:
                 self._lock_conn.execute(text("SELECT pg_advisory_unlock_all()"))
@@ -128,6 +141,7 @@ class SendLog:
     @_guarded
     def statuses(self, issue: str) -> dict[str, str]:
         """Every recorded address of an issue and its status."""
+        self.flush()
         query = select(t.sends.c.email, t.sends.c.status).where(t.sends.c.issue == issue)
         with self.store.engine.connect() as conn:
             return {email: status for email, status in conn.execute(query)}
@@ -135,6 +149,7 @@ class SendLog:
     @_guarded
     def settled(self, issue: str) -> set[str]:
         """Keys not to send to again: sent, refused for good, or unanswered MAX_UNKNOWN times."""
+        self.flush()
         c = t.sends.c
         query = select(c.key).where(
             (c.issue == issue) & (c.status.in_((SENT, PERMANENT)) | (c.unknowns >= MAX_UNKNOWN))
@@ -142,9 +157,41 @@ class SendLog:
         with self.store.engine.connect() as conn:
             return {str(key) for (key,) in conn.execute(query)}
 
+    def _write(self, work: Callable[[Connection], None] | None = None) -> None:
+        """Run the deferred outcome, then ``work``, in one committed transaction.
+
+        A send writes twice a message: one connection kept for the run spares each write a
+        pool checkout and the rollback the pool does on return, and the outcome of a message
+        the server took rides in the next attempt's commit (one fsync a message, not two).
+        A concurrent first insert of the same row (IntegrityError) is retried, as ``_tx`` does.
+        """
+        for attempt in range(3):
+            if self._writer is None or self._writer.invalidated or self._writer.closed:
+                self._writer = self.store.engine.connect()
+            try:
+                with self._writer.begin():
+                    for statement, values in self._pending:
+                        self._writer.execute(statement, values)
+                    if work is not None:
+                        work(self._writer)
+                self._pending.clear()
+                return
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+
+    @_guarded
+    def flush(self) -> None:
+        """Commit a deferred outcome now (every read and ``close`` do so first)."""
+        if self._pending:
+            self._write()
+
     @_guarded
     def attempt(self, issue: str, email: str, message_id: str) -> None:
-        """Record, durably, that a message is about to be handed to the server."""
+        """Record, durably, that a message is about to be handed to the server.
+
+        A deferred outcome is committed in the same transaction, before the attempt's.
+        """
         key = key_of(email)
 
         def work(conn: Connection) -> None:
@@ -162,19 +209,29 @@ class SendLog:
                 }
                 conn.execute(_FIRST_ATTEMPT, row)
 
-        self.store._tx(work)
+        self._write(work)
 
     @_guarded
-    def outcome(self, issue: str, email: str, status: str, detail: str = "") -> None:
-        """Record the server's answer (UNKNOWN: no answer; counted per address)."""
+    def outcome(
+        self, issue: str, email: str, status: str, detail: str = "", defer: bool = False
+    ) -> None:
+        """Record the server's answer (UNKNOWN: no answer; counted per address).
+
+        ``defer``: commit it with the next attempt (or ``flush``, or ``close``) rather than
+        now. Only for SENT: a crash before that commit leaves the row "attempted", so the
+        message goes once more on the next run, as a crash between a message and its own
+        commit would; never a refusal, which must not be retried.
+        """
         statement = _UNANSWERED if status == UNKNOWN else _ANSWERED
         values = {"b_issue": issue, "b_key": key_of(email), "b_now": time.time()}
-        with self.store.engine.begin() as conn:
-            conn.execute(statement, {**values, "b_status": status, "b_detail": detail})
+        self._pending.append((statement, {**values, "b_status": status, "b_detail": detail}))
+        if not defer:
+            self._write()
 
     @_guarded
     def bounce(self, issue: str, email: str, hard: bool, detail: str) -> str:
         """Record the server's refusal of a recipient as a bounce in the list (see the store)."""
+        self.flush()
         return self.store.record_bounce(email, issue, hard, detail)
 
     @_guarded
@@ -183,6 +240,7 @@ class SendLog:
 
         ``expected`` are addresses (compared by key); without it, everyone in the log.
         """
+        self.flush()
         c = t.sends.c
         query = select(c.key, c.email, c.status, c.detail).where(c.issue == issue).order_by(c.email)
         with self.store.engine.connect() as conn:
