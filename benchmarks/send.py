@@ -3,6 +3,7 @@
 The subscribers are imported into a fresh store first (not timed); then the send is timed.
 Prints messages per second and the process's peak memory; with --repeat, each run's figures
 and the median. Run: .venv/bin/python benchmarks/send.py [--recipients 10000] [--repeat 3]
+[--database-url postgresql://...] (each run then gets a fresh schema in that database)
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,12 +52,37 @@ def one_run(folder: Path, recipients: int, attach: bool) -> tuple[int, float, in
     return result.sent, time.perf_counter() - started, len(plan.message)
 
 
+@contextmanager
+def fresh_schema(url: str | None) -> Iterator[None]:
+    """Point the store at an empty PostgreSQL schema of its own for one run (dropped after)."""
+    if not url:
+        yield
+        return
+    import psycopg
+
+    schema = "bench_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in url else "?"
+    os.environ["NEWSLETTER_DATABASE_URL"] = f"{url}{separator}options=-csearch_path%3D{schema}"
+    try:
+        yield
+    finally:
+        del os.environ["NEWSLETTER_DATABASE_URL"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--attach", action="store_true", help="attach the PDF (default: link)")
+    parser.add_argument(
+        "--database-url",
+        help="the store's database, postgresql://... (default: SQLite in a fresh state folder)",
+    )
     args = parser.parse_args()
     rates = []
     with SmtpServer() as server:
@@ -64,7 +93,7 @@ def main() -> None:
         )
         os.environ.pop("NEWSLETTER_DATABASE_URL", None)  # SQLite unless told otherwise
         for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory() as folder:
+            with tempfile.TemporaryDirectory() as folder, fresh_schema(args.database_url):
                 sent, seconds, size = one_run(Path(folder), args.recipients, args.attach)
             rates.append(sent / seconds)
             print(

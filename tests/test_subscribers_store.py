@@ -150,6 +150,31 @@ def test_send_log_interface(store: Store) -> None:
     assert log.statuses("i")["a@example.org"] == "attempted"
 
 
+def test_a_deferred_outcome_rides_in_the_next_attempts_commit(
+    tmp_path: Path, database_url: str
+) -> None:
+    log = SendLog.open(tmp_path / "state", database_url)
+    other = SendLog.open(tmp_path / "state", database_url)  # another process's view
+    commits: list[int] = []
+    sa.event.listen(log.store.engine, "commit", lambda _conn: commits.append(1))
+    log.attempt("i", "a@example.org", "<a>")
+    log.outcome("i", "a@example.org", "sent", defer=True)
+    assert other.statuses("i") == {"a@example.org": "attempted"}  # not committed yet
+    log.attempt("i", "b@example.org", "<b>")  # one commit holds a's outcome and b's attempt
+    assert len(commits) == 2
+    assert other.statuses("i") == {"a@example.org": "sent", "b@example.org": "attempted"}
+    log.outcome("i", "b@example.org", "failed-permanent", "550 no")  # a refusal: at once
+    assert other.statuses("i")["b@example.org"] == "failed-permanent"
+    log.attempt("i", "c@example.org", "<c>")
+    log.outcome("i", "c@example.org", "sent", defer=True)
+    assert log.statuses("i")["c@example.org"] == "sent"  # a read of its own flushes first
+    log.attempt("i", "d@example.org", "<d>")
+    log.outcome("i", "d@example.org", "sent", defer=True)
+    log.close()  # and so does close
+    assert other.statuses("i")["d@example.org"] == "sent"
+    other.close()
+
+
 def test_lock_refuses_a_second_holder(tmp_path: Path, database_url: str) -> None:
     first = SendLog.open(tmp_path / "state", database_url)
     second = SendLog.open(tmp_path / "state", database_url)

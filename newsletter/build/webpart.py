@@ -23,7 +23,7 @@ from newsletter.loader import Project
 from newsletter.model import Issue
 from newsletter.render import layouts
 from newsletter.render.search import BUNDLE, SearchJob, search_year
-from newsletter.render.web import issue_files, render_archive
+from newsletter.render.web import issue_files, prepare, render_archive
 from newsletter.theme import Theme
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ def _page_worker(theme: Theme, project: Project, wanted: bool) -> Iterator[Worke
     """One forked worker for pages (none unless ``wanted``), stopped at the end either way."""
     worker = Workers("web pages")
     if wanted:
+        prepare()  # imported once here, not again in the worker: both processes draw
         _STATE.append((theme, project))  # seen by the worker forked now, as it is
         try:
             worker.start(1, warm=False)

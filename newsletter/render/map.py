@@ -30,7 +30,7 @@ KX = math.cos(math.radians(33.3))
 FONT = "Noto Sans, DejaVu Sans, Arial, Helvetica, sans-serif"
 RADIUS = 8.0
 NAME_SIZE = 10.0
-KEY_HEIGHT = 64
+BOTTOM = 4  # below the map's frame; its legend and credits are the caption's text
 PNG_COLOURS = 64
 PNG_SCALE = 2  # the PNG is drawn at twice the SVG's size, for sharp high-density screens
 ACCENT = "#a3261b"
@@ -64,6 +64,8 @@ class MapFigure:
     located: tuple[Located, ...]
     width: int
     height: int
+    grouped: bool = False  # one badge per governorate, not per row (see MAX_NUMBERED)
+    credits: tuple[str, ...] = CREDITS
 
 
 class Projection:
@@ -223,7 +225,10 @@ def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = No
     base = _shipped_base() if borders is None else _base_layer(borders)
     borders = borders or load_boundaries()
     project = base.project
-    height = project.map_height + KEY_HEIGHT
+    # The legend and credits are not drawn here but are the caption's text (partials/map.html):
+    # selectable, sized with the page, and cheaper for WeasyPrint, which lays SVG text out one
+    # letter at a time (they were 301 of the map's 437 letters).
+    height = project.map_height + BOTTOM
     shaded = {p.governorate for p in located if p.level == "governorate"}
     alt = alt_text(located)
     out = [
@@ -264,7 +269,6 @@ def render_map_svg(located: tuple[Located, ...], borders: Boundaries | None = No
     badges = layouts.placed(key, requests, frame, place) if shipped else place()
     for badge in badges:
         out += _badge(badge)
-    out += _key_strip(project.map_height, grouped)
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -325,35 +329,6 @@ def _within_area(area: Area, project: Projection) -> Callable[[float, float], bo
     return lambda x, y: area.contains(*project.back(x, y))
 
 
-def _key_strip(top: float, grouped: bool = False) -> list[str]:
-    y = top + 14
-    out = [
-        f'<line x1="{MARGIN}" y1="{_f(top)}" x2="{WIDTH - MARGIN}" y2="{_f(top)}" '
-        f'stroke="#c8c8c8"/>'
-    ]
-    if grouped:  # badges count a governorate's rows; dots are the known places
-        out.append(f'<circle cx="{_f(MARGIN + RADIUS)}" cy="{_f(y)}" r="2.5" fill="{ACCENT}"/>')
-        out.append(_text(MARGIN + 2 * RADIUS + 5, y + 3.5, "Incident at a known place", 10))
-        x = 200
-        out += _badge(Badge(1, x + RADIUS, y, None, True))[1:-1]
-        note = "Numbered: a governorate's incidents, counted in the key"
-        out.append(_text(x + 2 * RADIUS + 6, y + 3.5, note, 10))
-        for line, credit in enumerate(CREDITS):
-            out.append(_text(MARGIN, y + 22 + 13 * line, credit, 9, ' fill="#555555"'))
-        return out
-    out += _badge(Badge(1, MARGIN + RADIUS, y, None, False))[1:-1]
-    out.append(_text(MARGIN + 2 * RADIUS + 5, y + 3.5, "Incident at a known place", 10))
-    x = 200
-    out.append(
-        f'<rect x="{x}" y="{_f(y - 6)}" width="16" height="12" fill="#f3d3cc" stroke="{ACCENT}" '
-        f'stroke-dasharray="3 2"/>'
-    )
-    out.append(_text(x + 22, y + 3.5, "Governorate shaded: place not known more precisely", 10))
-    for line, credit in enumerate(CREDITS):
-        out.append(_text(MARGIN, y + 22 + 13 * line, credit, 9, ' fill="#555555"'))
-    return out
-
-
 def build_map(issue: Issue, gazetteer: Index) -> MapFigure | None:
     """Resolve an issue's IED rows and draw their map; None when the table is empty."""
     located = resolve(issue, gazetteer)
@@ -369,7 +344,8 @@ def _figure(located: tuple[Located, ...]) -> MapFigure:
     svg = render_map_svg(located)
     height = int(svg.split('height="', 1)[1].split('"', 1)[0])
     key = _group_key(located) if len(located) > MAX_NUMBERED else _key(located)
-    return MapFigure(Markup(svg), alt_text(located), key, located, WIDTH, height)
+    grouped = len(located) > MAX_NUMBERED
+    return MapFigure(Markup(svg), alt_text(located), key, located, WIDTH, height, grouped)
 
 
 def render_map_png(svg: str) -> bytes:

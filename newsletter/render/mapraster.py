@@ -21,7 +21,6 @@ from newsletter.boundaries import Point
 from newsletter.render.map import ACCENT, FONT, PNG_COLOURS, Projection
 from newsletter.render.maplayout import Badge
 from newsletter.render.mapvariants import (
-    DOT,
     EDGE,
     INK,
     LABEL,
@@ -222,7 +221,7 @@ def paint_map(
         _stroke(context, ACCENT, 1.0, [4.0, 3.0])
     context.set_source_rgb(*rgb(ACCENT))
     for x, y in layout.dots:
-        _circle(context, x, y, DOT)
+        _circle(context, x, y, layout.dot)
         context.fill()
     for x, y, name in layout.labels:
         centred(context, x, y, name, LABEL, INK, bold=False)

@@ -196,6 +196,7 @@ class Layout:
     dots: tuple[tuple[float, float], ...]
     labels: tuple[tuple[float, float, str], ...]  # centred on x, baseline at y
     badges: tuple[Badge, ...]
+    dot: float = DOT  # the incidents' dots' radius: larger where no badge marks them
 
     @property
     def cropped(self) -> bool:
@@ -209,8 +210,14 @@ def projection(width: int, extent: Extent | None) -> Projection:
 
 
 @lru_cache(maxsize=32)
-def small_map_layout(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> Layout:
-    """Place the incidents' map for a small display, cropped to them when they cluster."""
+def small_map_layout(
+    located: tuple[Located, ...], width: int = EMAIL_WIDTH, numbered: bool = True
+) -> Layout:
+    """Place the incidents' map for a small display, cropped to them when they cluster.
+
+    ``numbered=False``: dots and shading only, no badges (the preview image, whose numbers
+    would point to no table; placing badges is most of a layout's time).
+    """
     from newsletter.render.map import MAX_NUMBERED  # the same rule as the web map's badges
 
     borders = _borders()
@@ -221,7 +228,9 @@ def small_map_layout(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> 
     rings = tuple(project(u.seat) for u in borders.unmapped if u.name in shaded)
     grouped = len(located) > MAX_NUMBERED
     requests = (
-        _group_requests(located, borders, project)
+        []
+        if not numbered
+        else _group_requests(located, borders, project)
         if grouped
         else _requests(located, borders, project)
     )
@@ -242,14 +251,17 @@ def small_map_layout(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> 
         x = min(max(x, frame.x0 + half), frame.x1 - half)
         obstacles.append(around(x, y - LABEL * 0.35, half, LABEL * 0.6))
         labels.append((x, y, name))
-    badges = tuple(place_badges(requests, obstacles, frame, RADIUS))
-    return Layout(width, height, extent, shaded, rings, dots, tuple(labels), badges)
+    badges = tuple(place_badges(requests, obstacles, frame, RADIUS)) if numbered else ()
+    dot = DOT if numbered else RADIUS * 0.5
+    return Layout(width, height, extent, shaded, rings, dots, tuple(labels), badges, dot)
 
 
 @lru_cache(maxsize=32)
-def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> SmallMap:
+def small_map_svg(
+    located: tuple[Located, ...], width: int = EMAIL_WIDTH, numbered: bool = True
+) -> SmallMap:
     """Draw the incidents' map for a small display as SVG (see ``small_map_layout``)."""
-    layout = small_map_layout(located, width)
+    layout = small_map_layout(located, width, numbered)
     borders = _borders()
     project = projection(width, layout.extent)
     height = layout.height
@@ -273,7 +285,7 @@ def small_map_svg(located: tuple[Located, ...], width: int = EMAIL_WIDTH) -> Sma
             f'stroke="{ACCENT}" stroke-dasharray="4 3"/>'
         )
     for x, y in layout.dots:
-        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(DOT)}" fill="{ACCENT}"/>')
+        out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(layout.dot)}" fill="{ACCENT}"/>')
     for x, y, name in layout.labels:
         out.append(_text(x, y, name, LABEL, f' text-anchor="middle" fill="{INK}"'))
     for badge in layout.badges:
@@ -347,8 +359,12 @@ def _panel(publication: str, title: str, totals: str) -> list[tuple[str, float, 
 
 @lru_cache(maxsize=32)
 def og_image_svg(located: tuple[Located, ...], publication: str, title: str, totals: str) -> str:
-    """The 1200x630 preview image as SVG: the publication, the title and totals, the map."""
-    small = small_map_svg(located, width=OG_WIDTH - OG_PANEL)
+    """The 1200x630 preview image as SVG: the publication, the title and totals, the map.
+
+    The map shows the incidents as dots and shaded governorates, without the numbered badges:
+    a preview has no table for the numbers to point to, and at a feed's size they are specks.
+    """
+    small = small_map_svg(located, OG_WIDTH - OG_PANEL, numbered=False)
     inner = small.svg.split(">", 1)[1].rsplit("</svg>", 1)[0]
     map_width = OG_WIDTH - OG_PANEL
     out = [
@@ -371,5 +387,5 @@ def og_png(located: tuple[Located, ...], publication: str, title: str, totals: s
     """The preview image as a 1200x630 PNG (what ``og_image_svg`` shows, drawn with cairo)."""
     from newsletter.render.mapraster import og_png as draw  # cairo: only for the PNGs
 
-    layout = small_map_layout(located, OG_WIDTH - OG_PANEL)
+    layout = small_map_layout(located, OG_WIDTH - OG_PANEL, numbered=False)
     return draw(layout, _panel(publication, title, totals))

@@ -102,6 +102,12 @@ def render_index(theme: Theme, project: Project, book: Ledger | None = None) -> 
     )
 
 
+def prepare() -> None:
+    """Import what a page's preview image is drawn with (cairo: 0.8 s, most of it cffi
+    parsing cairo's declarations), so that page workers forked afterwards inherit it."""
+    from newsletter.render import mapraster  # noqa: F401
+
+
 def issue_files(theme: Theme, project: Project, issue: Issue) -> dict[str, str | bytes]:
     """One issue's web page, its preview image and data downloads, by site path."""
     folder = paths.issue_dir(issue)
