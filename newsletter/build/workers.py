@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -167,7 +168,16 @@ class Workers:
             pool = ProcessPoolExecutor(
                 size, mp_context=context, initializer=initializer, initargs=initargs
             )
-            pool.submit(int)  # the pool forks its workers on the first task
+            # The pool forks its workers on the first task. Frozen first, the objects this
+            # process holds (520 loaded issues, when the pool is replaced mid-build) are left
+            # out of the workers' garbage collections, which would otherwise write to every
+            # one of them and so copy their pages into each worker.
+            gc.collect()
+            gc.freeze()
+            try:
+                pool.submit(int)
+            finally:
+                gc.unfreeze()
             self.pools.append(pool)
             # Kept to stop them at once on failure and to say how one died (Python 3.11's
             # pool has no public way to either).
