@@ -228,6 +228,11 @@ def test_map_in_all_three_editions(sample: SampleBuild) -> None:
     text = html_text(web)
     assert "4 Turkalan subdistrict, Kirkuk (governorate only)" not in text  # numbers are list items
     assert "Turkalan subdistrict, Kirkuk (governorate only)" in text
+    # The legend and credits are the caption's text, sized with the page, not SVG letters.
+    svg = web.split('class="ied-map" role="img"', 1)[1].split("</svg>", 1)[0]
+    caption = web.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]
+    for words in ("Incident at a known place", "Governorate shaded", "Natural Earth"):
+        assert words in caption and words not in svg
 
     email = sample.email_html.read_text(encoding="utf-8")
     # The email's own map, drawn for a phone: 1200 px wide, shown 536 px wide at most.

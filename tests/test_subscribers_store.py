@@ -163,6 +163,8 @@ def test_a_deferred_outcome_rides_in_the_next_attempts_commit(
     log.attempt("i", "b@example.org", "<b>")  # one commit holds a's outcome and b's attempt
     assert len(commits) == 2
     assert other.statuses("i") == {"a@example.org": "sent", "b@example.org": "attempted"}
+    with pytest.raises(ValueError):  # a refusal never waits: a crash must not lose it
+        log.outcome("i", "b@example.org", "failed-permanent", "550 no", defer=True)
     log.outcome("i", "b@example.org", "failed-permanent", "550 no")  # a refusal: at once
     assert other.statuses("i")["b@example.org"] == "failed-permanent"
     log.attempt("i", "c@example.org", "<c>")

@@ -64,8 +64,16 @@ class MapFigure:
     located: tuple[Located, ...]
     width: int
     height: int
-    grouped: bool = False  # one badge per governorate, not per row (see MAX_NUMBERED)
-    credits: tuple[str, ...] = CREDITS
+
+    @property
+    def grouped(self) -> bool:
+        """One badge per governorate, not per row (see MAX_NUMBERED)."""
+        return len(self.located) > MAX_NUMBERED
+
+    @property
+    def credits(self) -> tuple[str, ...]:
+        """The boundary and place sources, for the caption."""
+        return CREDITS
 
 
 class Projection:
@@ -344,8 +352,7 @@ def _figure(located: tuple[Located, ...]) -> MapFigure:
     svg = render_map_svg(located)
     height = int(svg.split('height="', 1)[1].split('"', 1)[0])
     key = _group_key(located) if len(located) > MAX_NUMBERED else _key(located)
-    grouped = len(located) > MAX_NUMBERED
-    return MapFigure(Markup(svg), alt_text(located), key, located, WIDTH, height, grouped)
+    return MapFigure(Markup(svg), alt_text(located), key, located, WIDTH, height)
 
 
 def render_map_png(svg: str) -> bytes:

@@ -86,31 +86,7 @@ def _base(
     placement: Placement,
     clip: Clip | None,
 ) -> Layers:
-    """The land (edge colour, every outline unshaded), the borders (transparent), and both.
-
-    Kept only for the whole country, which most maps show and all share: a cropped map's
-    extent is its own, and three surfaces of an email map's size are about 17 MB, so keeping
-    the last 16 crops held over 200 MB in every worker for nothing.
-    """
-    if extent is None:
-        return _whole_country(width, size, placement, clip)
-    return _draw_base(width, extent, size, placement, clip)
-
-
-@lru_cache(maxsize=4)  # the email's map and the preview image, at most a few sizes
-def _whole_country(
-    width: int, size: tuple[int, int], placement: Placement, clip: Clip | None
-) -> Layers:
-    return _draw_base(width, None, size, placement, clip)
-
-
-def _draw_base(
-    width: int,
-    extent: Extent | None,
-    size: tuple[int, int],
-    placement: Placement,
-    clip: Clip | None,
-) -> Layers:
+    """The land (edge colour, every outline unshaded), the borders (transparent), and both."""
     land = cairo.ImageSurface(cairo.FORMAT_RGB24, *size)
     context = cairo.Context(land)
     context.set_source_rgb(*rgb(EDGE))
@@ -137,6 +113,12 @@ def _draw_base(
         context.set_source_surface(layer)
         context.paint()
     return land, lines, both
+
+
+# Kept only for the whole country, which most maps show and all share: a cropped map's extent
+# is its own, and three surfaces of an email map's size are about 17 MB, so keeping the last 16
+# crops held over 200 MB in every worker for nothing. Few sizes: the email's map, the preview.
+_whole_country = lru_cache(maxsize=4)(_base)
 
 
 def _device_box(
@@ -216,7 +198,8 @@ def paint_map(
     clip: Clip | None = None,
 ) -> None:
     """Draw a small map's layout onto ``context``, placed and clipped in device pixels."""
-    land, lines, both = _base(layout.width, layout.extent, size, placement, clip)
+    layers = _whole_country if layout.extent is None else _base
+    land, lines, both = layers(layout.width, layout.extent, size, placement, clip)
     context.set_source_surface(both)
     context.paint()
     outlines = _outlines(layout.width, layout.extent)

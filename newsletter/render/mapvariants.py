@@ -226,14 +226,12 @@ def small_map_layout(
     height = project.map_height
     shaded = frozenset(p.governorate for p in located if p.level == "governorate")
     rings = tuple(project(u.seat) for u in borders.unmapped if u.name in shaded)
-    grouped = len(located) > MAX_NUMBERED
-    requests = (
-        []
-        if not numbered
-        else _group_requests(located, borders, project)
-        if grouped
-        else _requests(located, borders, project)
-    )
+    if not numbered:
+        requests = []
+    elif len(located) > MAX_NUMBERED:
+        requests = _group_requests(located, borders, project)
+    else:
+        requests = _requests(located, borders, project)
     dots = tuple(dict.fromkeys(project(p.point) for p in located if p.point))
     # Only the governorates with incidents are named: at a readable size there is room for few.
     obstacles: list[Box] = []
@@ -251,7 +249,7 @@ def small_map_layout(
         x = min(max(x, frame.x0 + half), frame.x1 - half)
         obstacles.append(around(x, y - LABEL * 0.35, half, LABEL * 0.6))
         labels.append((x, y, name))
-    badges = tuple(place_badges(requests, obstacles, frame, RADIUS)) if numbered else ()
+    badges = tuple(place_badges(requests, obstacles, frame, RADIUS))
     dot = DOT if numbered else RADIUS * 0.5
     return Layout(width, height, extent, shaded, rings, dots, tuple(labels), badges, dot)
 

@@ -13,7 +13,7 @@ from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from newsletter.errors import NewsletterError
 from newsletter.subscribers import schema as t
@@ -163,22 +163,18 @@ class SendLog:
         A send writes twice a message: one connection kept for the run spares each write a
         pool checkout and the rollback the pool does on return, and the outcome of a message
         the server took rides in the next attempt's commit (one fsync a message, not two).
-        A concurrent first insert of the same row (IntegrityError) is retried, as ``_tx`` does.
         """
-        for attempt in range(3):
-            if self._writer is None or self._writer.invalidated or self._writer.closed:
-                self._writer = self.store.engine.connect()
-            try:
-                with self._writer.begin():
-                    for statement, values in self._pending:
-                        self._writer.execute(statement, values)
-                    if work is not None:
-                        work(self._writer)
-                self._pending.clear()
-                return
-            except IntegrityError:
-                if attempt == 2:
-                    raise
+        if self._writer is None or self._writer.invalidated or self._writer.closed:
+            self._writer = self.store.engine.connect()
+
+        def all_of_it(conn: Connection) -> None:
+            for statement, values in self._pending:
+                conn.execute(statement, values)
+            if work is not None:
+                work(conn)
+
+        self.store._tx(all_of_it, self._writer)
+        self._pending.clear()
 
     @_guarded
     def flush(self) -> None:
@@ -222,6 +218,8 @@ class SendLog:
         message goes once more on the next run, as a crash between a message and its own
         commit would; never a refusal, which must not be retried.
         """
+        if defer and status != SENT:
+            raise ValueError(f"only a sent outcome may wait for the next commit, not {status}")
         statement = _UNANSWERED if status == UNKNOWN else _ANSWERED
         values = {"b_issue": issue, "b_key": key_of(email), "b_now": time.time()}
         self._pending.append((statement, {**values, "b_status": status, "b_detail": detail}))

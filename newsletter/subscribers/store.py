@@ -202,11 +202,17 @@ class Store:
 
     # -- transactions -----------------------------------------------------------------------
 
-    def _tx(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one transaction; retry when a concurrent insert won the race."""
+    def _tx(self, work: Callable[[Connection], T], conn: Connection | None = None) -> T:
+        """Run ``work`` in one transaction; retry when a concurrent insert won the race.
+
+        ``conn``: on that connection (one the caller keeps open), else on one from the pool.
+        """
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                if conn is None:
+                    with self.engine.begin() as pooled:
+                        return work(pooled)
+                with conn.begin():
                     return work(conn)
             except IntegrityError:
                 if attempt == 2:
