@@ -12,7 +12,7 @@ from test_validation import edit
 from newsletter.loader import load_project
 from newsletter.render import pdf as pdf_module
 from newsletter.render.context import issue_context
-from newsletter.render.pdf import render_pdf, render_print_html
+from newsletter.render.pdf import print_resources, render_pdf, render_print_html
 from newsletter.theme import make_theme
 
 pytestmark = pytest.mark.slow
@@ -33,9 +33,11 @@ def _sample_pdf(content: Path, out: Path) -> Path:
     project = load_project(content)
     theme = make_theme()
     issue = project.issues[-1]
-    html = render_print_html(theme, issue_context(project, issue))
+    context = issue_context(project, issue)
+    html = render_print_html(theme, context)
     roots = [project.content_dir, *theme.search_path]
-    out.write_bytes(render_pdf(html, project.content_dir / "issues" / issue.id, roots, {}))
+    folder = project.content_dir / "issues" / issue.id
+    out.write_bytes(render_pdf(html, folder, roots, {}, print_resources(context)))
     return out
 
 

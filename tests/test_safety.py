@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from newsletter.build.writer import Output
 from newsletter.errors import OutputError, RenderError
 from newsletter.markup import to_html
-from newsletter.render.pdf import render_pdf
+from newsletter.render.pdf import MAP_URL, render_pdf
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,7 @@ from newsletter.render.pdf import render_pdf
         ('<iframe src="https://example.org"></iframe>', "<iframe"),
         ("<style>body{display:none}</style>", "<style"),
         ("[x](data:text/html;base64,PHNjcmlwdD4=)", "data:"),
+        ('<img src="newsletter:map.svg" alt="x">', "newsletter:"),  # the PDF's map address
     ],
 )
 def test_markdown_is_sanitised(markdown: str, forbidden: str) -> None:
@@ -132,3 +134,21 @@ def test_pdf_refuses_a_link_that_leads_out_of_the_project(tmp_path: Path) -> Non
     with pytest.raises(RenderError) as caught:
         render_pdf(_page('<link rel="stylesheet" href="style.css"><p>x</p>'), root, [root], {})
     assert "style.css: outside the project's content and template folders" in str(caught.value)
+
+
+def test_pdf_draws_the_map_from_memory_and_nothing_else_by_its_scheme(tmp_path: Path) -> None:
+    svg = (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="200" height="40" viewBox="0 0 200 40">'
+        b'<text x="4" y="24" font-family="Noto Sans" font-size="12">Diwaniyah</text></svg>'
+    )
+    page = _page(f'<img src="{MAP_URL}" alt="Map of 1 IED incident: Diwaniyah 1">')
+    pdf = render_pdf(page, tmp_path, [tmp_path], {}, {MAP_URL: svg})
+    (tmp_path / "map.pdf").write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "map.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    assert "Diwaniyah" in text  # drawn as vector text, not a picture of it
+    # Without the resource, or at any other address of the scheme, nothing is fetched.
+    for html, given in ((page, {}), (_page('<img src="newsletter:other.svg" alt="x">'), None)):
+        with pytest.raises(RenderError, match="the PDF may use only the project's own files"):
+            render_pdf(html, tmp_path, [tmp_path], {}, given)

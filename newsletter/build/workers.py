@@ -64,6 +64,7 @@ _THEMES: dict[Path, Theme] = {}
 
 
 PR_SET_PDEATHSIG = 1  # prctl(2)
+LIGHT_NICENESS = 10  # how far a split-off email's worker steps back (nice(2))
 
 
 def _tie(parent: int) -> None:
@@ -90,6 +91,12 @@ def _warm(parent: int, heavy: bool) -> None:
     if heavy:
         warm_up()
     else:
+        # Below the PDF worker and the build process: on two cores the three would share them
+        # alike, and the split-off email, which waits for its PDF anyway, would slow that PDF
+        # (an edit of one issue: its PDF worker imports WeasyPrint while this one imports
+        # cairosvg and the build process loads the archive).
+        with contextlib.suppress(OSError):
+            os.nice(LIGHT_NICENESS)
         import cairosvg  # noqa: F401  (imported for its import time only)
 
 

@@ -12,7 +12,7 @@ from newsletter.model import Issue, Publication
 from newsletter.render.context import issue_context
 from newsletter.render.email import render_email
 from newsletter.render.map import MAP_FILE, InlineImage, email_map_image
-from newsletter.render.pdf import render_pdf, render_print_html
+from newsletter.render.pdf import print_resources, render_pdf, render_print_html
 from newsletter.theme import Theme
 
 
@@ -80,6 +80,7 @@ def render_issue(
             base_dir=project.content_dir / "issues" / issue.id,
             roots=[project.content_dir, *theme.search_path],
             metadata={"title": context["title"]},
+            resources=print_resources(context),
         )
         if "pdf" in editions:
             result.add(paths.site_file(paths.issue_dir(issue) + pdf_name), pdf, "pdf")
