@@ -3,7 +3,8 @@
 - Issue pages are rendered in two processes when the cores are otherwise idle (no PDF or
   email work in this build): a worker forked after loading renders the older three quarters,
   in one task per year so that its pages arrive as it goes; this process renders the newest
-  pages (the feed's, whose maps it then has at hand) and then the archive pages.
+  pages (the feed's, whose maps it then has at hand) and then the archive pages, without
+  waiting for the worker's.
 - The search index is one Pagefind run per year (two at a time), each started as soon as that
   year's pages are written, not after the last page.
 """
@@ -109,18 +110,25 @@ def build_web(
                 add(index, issue_files(theme, project, issues[index]))
                 receive(block=False)
                 search.poll(written)
+            # The archive pages next, while the worker may still be rendering: they need none
+            # of its pages (the feed's maps are this process's own, the newest issues').
+            # After the worker's last page, they would run with the other core idle.
+            _archive(build, project, theme, base, out)
             receive(block=True)
-        search.start(written)
-        archive_key = digest(base, *(build.issue_key(i.id) for i in issues))
-        if build.clean("archive", archive_key):
-            build.keep(out, "archive")
-        else:
-            made = render_archive(theme, project, [written[i][0] for i in range(len(issues))])
-            archive = {paths.site_file(p): d for p, d in made.items()}
-            build.add(out, "archive", archive_key, archive)
         search.finish(written)
     finally:
         search.cancel()
+
+
+def _archive(build: Build, project: Project, theme: Theme, base: str, out: Output) -> None:
+    """Render (or carry over) the archive pages: index, governorates, data, feed, sitemap."""
+    issues = project.issues
+    archive_key = digest(base, *(build.issue_key(i.id) for i in issues))
+    if build.clean("archive", archive_key):
+        build.keep(out, "archive")
+        return
+    made = render_archive(theme, project, [paths.issue_dir(i) + "index.html" for i in issues])
+    build.add(out, "archive", archive_key, {paths.site_file(p): d for p, d in made.items()})
 
 
 def _by_year(issues: tuple[Issue, ...], indices: list[int]) -> list[list[int]]:
