@@ -65,6 +65,12 @@ def build(
     )
 
 
+def _interruptible() -> None:
+    # A runner started in the background by a non-interactive shell passes SIGINT on ignored,
+    # and Python then keeps ignoring it: the build must see Ctrl-C as a terminal sends it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(content: Path, output: Path, *extra: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         command(content, output, *extra),
@@ -72,6 +78,7 @@ def start(content: Path, output: Path, *extra: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,  # its own process group: the test can stop all of it
+        preexec_fn=_interruptible,
     )
 
 
