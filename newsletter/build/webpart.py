@@ -104,6 +104,7 @@ def build_web(
                     layouts.remember(laid_out)  # the feed and the issue cache want them
                     for index, files in pages:
                         add(index, files)
+                    search.poll(written)  # a year complete: its index starts at once
 
             search.start(written)
             for index in mine:
@@ -113,6 +114,7 @@ def build_web(
             # The archive pages next, while the worker may still be rendering: they need none
             # of its pages (the feed's maps are this process's own, the newest issues').
             # After the worker's last page, they would run with the other core idle.
+            receive(block=False)
             _archive(build, project, theme, base, out)
             receive(block=True)
         search.finish(written)
