@@ -15,6 +15,7 @@ import argparse
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 CHILD = """
 import time
@@ -44,8 +45,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from pathlib import Path
-
     content = str(Path(__file__).resolve().parent.parent / "content")
     totals = []
     for _ in range(args.runs):
